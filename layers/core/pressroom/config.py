@@ -1,0 +1,110 @@
+"""Typed configuration: the site's own settings (site.yaml) and the deployment settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_TRANSACTION_ITEMS = 100
+
+
+class Limits(BaseModel):
+    """Bounds enforced on every source file before and while it is parsed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_source_bytes: int = Field(default=1_000_000, gt=0)
+    max_title_chars: int = Field(default=300, gt=0)
+    max_categories: int = Field(default=10, gt=0)
+    max_tags: int = Field(default=5, ge=0)
+
+
+class SiteConfig(BaseModel):
+    """The site configuration (templates/site.yaml): names, time zone, URL patterns, sizes."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    title: str = "pressroom"
+    description: str = ""
+    lang: str = "zh-CN"
+    url: str = "http://localhost:8000"
+    timezone: str = "Asia/Shanghai"
+    default_layout: str = "post"
+    permalink: str = "/:categories/:year/:month/:day/:title.html"
+    category_path: str = "/category/:name.html"
+    category_archive_path: str = "/category/:name/:year-:month.html"
+    tag_path: str = "/tag/:name.html"
+    tag_archive_path: str = "/tag/:name/:year-:month.html"
+    listing_size: int = Field(default=50, gt=0)
+    home_size: int = Field(default=20, gt=0)
+    limits: Limits = Limits()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator(
+        "permalink", "category_path", "category_archive_path", "tag_path", "tag_archive_path"
+    )
+    @classmethod
+    def _rooted(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"URL pattern {value!r} must start with '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_one_transaction(self) -> SiteConfig:
+        terms = self.limits.max_categories + self.limits.max_tags
+        if 6 * terms + 6 > MAX_TRANSACTION_ITEMS:
+            raise ValueError(
+                "limits.max_categories + limits.max_tags must be at most 15: "
+                "a post and all its listings are committed in one transaction"
+            )
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def load(cls, path: Path) -> SiteConfig:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return cls.model_validate(data)
+
+
+class Settings(BaseModel):
+    """Where the deployed (or local) resources are; read once at the edge from the environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source_bucket: str
+    site_bucket: str
+    posts_table: str
+    templates_dir: Path
+    distribution_id: str = ""
+    endpoint_url: str | None = None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        return cls(
+            source_bucket=environ["SOURCE_BUCKET"],
+            site_bucket=environ["SITE_BUCKET"],
+            posts_table=environ["POSTS_TABLE"],
+            templates_dir=Path(environ.get("TEMPLATES_DIR", "/opt/templates")),
+            distribution_id=environ.get("DISTRIBUTION_ID", ""),
+            endpoint_url=environ.get("AWS_ENDPOINT_URL") or None,
+        )

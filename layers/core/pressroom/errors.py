@@ -1,0 +1,58 @@
+"""The small exception hierarchy every layer of pressroom speaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PressroomError(Exception):
+    """Base of every error pressroom raises on purpose."""
+
+
+class PermanentError(PressroomError):
+    """Retrying cannot help: bad input, missing resource, access denied."""
+
+
+class TransientError(PressroomError):
+    """Retrying may help: throttling, timeouts, 5xx, lost races."""
+
+
+@dataclass(frozen=True)
+class PostProblem:
+    """One thing wrong with a post, phrased for the editor who wrote it."""
+
+    field: str
+    message: str
+    hint: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, " if self.line else ""
+        text = f"{where}{self.field}: {self.message}"
+        return f"{text} (fix: {self.hint})" if self.hint else text
+
+
+class InvalidPost(PermanentError):
+    """A source file that cannot be published; carries every problem found."""
+
+    def __init__(self, source_key: str, problems: list[PostProblem]) -> None:
+        self.source_key = source_key
+        self.problems = problems
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        lines = "; ".join(str(problem) for problem in self.problems)
+        return f"{self.source_key}: {lines}"
+
+
+class UrlConflict(PermanentError):
+    """Two source files claim the same URL; the first one keeps it."""
+
+    def __init__(self, source_key: str, url: str, owner_key: str) -> None:
+        self.source_key = source_key
+        self.url = url
+        self.owner_key = owner_key
+        super().__init__(
+            f"{source_key}: url: {url} is already the page of {owner_key} "
+            "(fix: give this post another slug or permalink, or delete the other file)"
+        )

@@ -1,0 +1,160 @@
+"""How the site is addressed: slugs, URL patterns, page references, object keys and links."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from urllib.parse import unquote, urljoin, urlsplit
+
+from pressroom.config import SiteConfig
+
+TaxonomyKind = Literal["category", "tag"]
+PageKind = Literal["home", "not_found", "category", "category_archive", "tag", "tag_archive"]
+
+_UNSAFE_SLUG_CHARS = re.compile(r"[^\w.~()-]+")
+_REPEATED_DASHES = re.compile(r"-{2,}")
+_TOKEN = re.compile(r":([a-z_]+)")
+_HREF_SAFE_ASCII = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/()!$&'*+,;=:@"
+)
+
+
+def slugify(text: str, *, cased: bool = False) -> str:
+    """The one slug function: NFKC (full-width to half-width), case-folded unless `cased`,
+    anything but letters, digits and `._~()-` becomes one dash. Chinese stays readable."""
+    normal = unicodedata.normalize("NFKC", text)
+    if not cased:
+        normal = normal.casefold()
+    slug = _REPEATED_DASHES.sub("-", _UNSAFE_SLUG_CHARS.sub("-", normal))
+    slug = slug.strip("-.")
+    while ".." in slug:
+        slug = slug.replace("..", ".")
+    return slug
+
+
+def expand(pattern: str, values: dict[str, str]) -> str:
+    """Fill a `:token` URL pattern; unknown tokens stay as written. Collapses empty segments."""
+
+    def fill(match: re.Match[str]) -> str:
+        return values.get(match.group(1), match.group(0))
+
+    url = _TOKEN.sub(fill, pattern)
+    return re.sub(r"/{2,}", "/", url)
+
+
+def date_tokens(when: datetime) -> dict[str, str]:
+    return {
+        "year": f"{when.year:04d}",
+        "short_year": f"{when.year % 100:02d}",
+        "month": f"{when.month:02d}",
+        "i_month": str(when.month),
+        "day": f"{when.day:02d}",
+        "i_day": str(when.day),
+        "hour": f"{when.hour:02d}",
+        "minute": f"{when.minute:02d}",
+        "second": f"{when.second:02d}",
+    }
+
+
+def key_for_url(url: str) -> str:
+    """The site-bucket object key that serves a URL path (folders serve index.html)."""
+    path = unquote(url.split("?", 1)[0].split("#", 1)[0])
+    if path.endswith("/") or path == "":
+        path += "index.html"
+    return path.lstrip("/")
+
+
+def href(url: str) -> str:
+    """A URL as written into a page: ASCII specials percent-encoded, other scripts kept readable."""
+    return "".join(
+        char if char in _HREF_SAFE_ASCII or ord(char) > 127 else f"%{ord(char):02X}" for char in url
+    )
+
+
+@dataclass(frozen=True, order=True)
+class PageRef:
+    """A derived (index) page: what it lists, identified independently of its URL pattern."""
+
+    kind: PageKind
+    term: str = ""
+    month: str = ""
+
+    @staticmethod
+    def landing(kind: TaxonomyKind, slug: str) -> PageRef:
+        return PageRef(kind, slug)
+
+    @staticmethod
+    def archive(kind: TaxonomyKind, slug: str, month: str) -> PageRef:
+        return PageRef("category_archive" if kind == "category" else "tag_archive", slug, month)
+
+
+class SiteUrls:
+    """Every URL pressroom generates, from the site configuration's patterns."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self._site = urlsplit(config.url)
+        self.reserved_urls = frozenset({"/", "/index.html", "/404.html"})
+        self.reserved_prefixes = tuple(
+            sorted(
+                {
+                    pattern.split(":", 1)[0].rsplit("/", 1)[0] + "/"
+                    for pattern in (
+                        config.category_path,
+                        config.category_archive_path,
+                        config.tag_path,
+                        config.tag_archive_path,
+                    )
+                    if ":" in pattern
+                }
+            )
+        )
+
+    def landing(self, kind: TaxonomyKind, slug: str) -> str:
+        pattern = self.config.category_path if kind == "category" else self.config.tag_path
+        return expand(pattern, {"name": slug})
+
+    def archive(self, kind: TaxonomyKind, slug: str, month: str) -> str:
+        pattern = (
+            self.config.category_archive_path if kind == "category" else self.config.tag_archive_path
+        )
+        year, mon = month.split("-")
+        return expand(pattern, {"name": slug, "year": year, "month": mon})
+
+    def page(self, ref: PageRef) -> str:
+        match ref.kind:
+            case "home":
+                return "/"
+            case "not_found":
+                return "/404.html"
+            case "category" | "tag":
+                return self.landing(ref.kind, ref.term)
+            case "category_archive":
+                return self.archive("category", ref.term, ref.month)
+            case "tag_archive":
+                return self.archive("tag", ref.term, ref.month)
+
+    def is_reserved(self, url: str) -> bool:
+        return url in self.reserved_urls or url.startswith(self.reserved_prefixes)
+
+    def absolute(self, url: str) -> str:
+        return self.config.url + href(url)
+
+    def internal_path(self, link: str, page_url: str) -> str | None:
+        """The site path a link in a page points to, or None when it leaves the site."""
+        link = link.strip()
+        if not link or link.startswith("#"):
+            return None
+        parts = urlsplit(link)
+        if parts.scheme and parts.scheme not in ("http", "https"):
+            return None
+        if parts.netloc and parts.netloc.lower() != self._site.netloc.lower():
+            return None
+        if parts.netloc:
+            path = parts.path or "/"
+        else:
+            path = urlsplit(urljoin(page_url, link)).path
+        return unquote(path) or "/"
