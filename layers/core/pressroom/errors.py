@@ -17,6 +17,14 @@ class TransientError(PressroomError):
     """Retrying may help: throttling, timeouts, 5xx, lost races."""
 
 
+class SourceMissing(PermanentError):
+    """The object (version) named by an event no longer exists."""
+
+
+class StaleState(TransientError):
+    """The post item changed between read and commit; read again and retry."""
+
+
 @dataclass(frozen=True)
 class PostProblem:
     """One thing wrong with a post, phrased for the editor who wrote it."""

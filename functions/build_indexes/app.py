@@ -1,0 +1,39 @@
+"""BuildIndexes: a batch of table stream records → the index pages it made stale, rendered once."""
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pressroom.adapters import pipeline_from_settings
+from pressroom.config import Settings
+from pressroom.events import changed_items, first_sequence_number
+from pressroom.pipeline import Pipeline, dirty_pages
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@lru_cache(maxsize=1)
+def default_pipeline() -> Pipeline:
+    return pipeline_from_settings(Settings.from_environ(os.environ))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None) -> dict[str, Any]:
+    pipeline = pipeline or default_pipeline()
+    pages = dirty_pages(changed_items(event), pipeline.build_indexes.config)
+    try:
+        written = pipeline.build_indexes(pages)
+    except Exception:
+        logger.exception("index build failed; the batch will be retried", pages=len(pages))
+        return {"batchItemFailures": [{"itemIdentifier": first_sequence_number(event)}]}
+    metrics.add_metric(name="IndexPagesWritten", unit=MetricUnit.Count, value=len(written))
+    logger.info("index pages written", pages=written)
+    return {"batchItemFailures": []}

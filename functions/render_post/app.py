@@ -1,0 +1,53 @@
+"""RenderPost: S3 notifications (via SQS, or bare) for posts/ → post pages and table items."""
+
+import os
+from functools import lru_cache, partial
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pressroom.adapters import pipeline_from_settings
+from pressroom.config import Settings
+from pressroom.events import is_s3_notification, source_changes, source_changes_from_sqs
+from pressroom.pipeline import Pipeline, SourceChange
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@lru_cache(maxsize=1)
+def default_pipeline() -> Pipeline:
+    return pipeline_from_settings(Settings.from_environ(os.environ))
+
+
+def publish(pipeline: Pipeline, changes: list[SourceChange]) -> None:
+    for change in changes:
+        outcome = pipeline.publish(change)
+        metrics.add_metric(name=f"Posts{outcome.result.title()}", unit=MetricUnit.Count, value=1)
+        if outcome.result == "rejected":
+            logger.warning("post rejected", source_key=outcome.key, reason=outcome.message)
+        else:
+            logger.info("post processed", source_key=outcome.key, result=outcome.result,
+                        url=outcome.url, warnings=list(outcome.warnings))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None) -> dict[str, Any]:
+    pipeline = pipeline or default_pipeline()
+    if is_s3_notification(event):
+        publish(pipeline, source_changes(event))
+        return {"batchItemFailures": []}
+    return process_partial_response(
+        event=event,
+        record_handler=lambda record: publish(pipeline, source_changes_from_sqs(record)),
+        processor=processor,
+        context=context,
+    )

@@ -1,0 +1,494 @@
+"""The local stack: template.yaml's resources on moto, and its event sources driven in-process.
+
+Resources are created from the template itself (buckets with their notification configuration,
+queues with their redrive policy, the table with its stream). The functions' event source
+mappings are read from the template too, and events reach the same handlers Lambda runs, shaped
+as Lambda's event source mappings deliver them.
+
+moto's S3 notifications lack `versionId` and `sequencer`, and send nothing when a versioned
+bucket gets a delete marker; `install_s3_event_fidelity` adds both, as S3 does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import itertools
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import quote_plus
+
+import yaml
+
+from pressroom.config import Settings
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+Handler = Callable[..., dict[str, Any]]
+
+
+# -- template ---------------------------------------------------------------------------------
+class _TemplateLoader(yaml.SafeLoader):
+    """YAML that reads CloudFormation's short-form intrinsic functions (!Ref, !GetAtt, ...)."""
+
+
+def _intrinsic(loader: _TemplateLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_TemplateLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)  # noqa: S506
+    if not isinstance(data, dict) or "Resources" not in data:
+        raise ValueError(f"{path} is not a CloudFormation template")
+    return data
+
+
+def _ref(value: Any) -> str | None:
+    """The logical id a !Ref or !GetAtt points to."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            return str(value["Fn::GetAtt"][0])
+    return None
+
+
+# -- S3 event fidelity ------------------------------------------------------------------------
+_sequencer_lock = threading.Lock()
+_last_sequencer = 0
+_installed = False
+
+
+def next_sequencer() -> str:
+    """Monotonic, hex, like S3's per-key event sequencer."""
+    global _last_sequencer
+    with _sequencer_lock:
+        _last_sequencer = max(_last_sequencer + 1, time.time_ns())
+        return f"{_last_sequencer:018X}"
+
+
+def install_s3_event_fidelity() -> None:
+    """Make moto's S3 notifications carry versionId and sequencer, and announce delete markers."""
+    global _installed
+    if _installed:
+        return
+    from moto.s3 import models, notifications
+
+    def s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        obj: dict[str, Any] = {
+            "key": quote_plus(key.name, safe="/"),
+            "sequencer": next_sequencer(),
+        }
+        if not event_name.startswith("s3:ObjectRemoved"):
+            obj |= {"size": getattr(key, "size", 0), "eTag": str(getattr(key, "etag", "")).strip('"')}
+        if bucket.is_versioned:
+            obj["versionId"] = str(key.version_id)
+        return {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": bucket.region_name,
+                    "eventTime": datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                    "eventName": event_name[3:],
+                    "s3": {
+                        "s3SchemaVersion": "1.0",
+                        "configurationId": notification_id,
+                        "bucket": {"name": bucket.name, "arn": bucket.arn},
+                        "object": obj,
+                    },
+                }
+            ]
+        }
+
+    original_delete = models.S3Backend.delete_object
+
+    def delete_object(
+        self: Any, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
+    ) -> tuple[bool, dict[str, Any]]:
+        result = original_delete(self, bucket_name, key_name, version_id, bypass)
+        meta = result[1] if isinstance(result, tuple) else {}
+        if version_id is None and meta.get("delete-marker") == "true":
+            bucket = self.get_bucket(bucket_name)
+            marker = bucket.keys.getlist(key_name)[-1]
+            notifications.send_event(
+                self.account_id,
+                notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT,
+                bucket,
+                marker,
+            )
+        return result  # type: ignore[no-any-return]
+
+    notifications._get_s3_event = s3_event
+    models.S3Backend.delete_object = delete_object  # type: ignore[method-assign]
+    _installed = True
+
+
+# -- resources and event sources --------------------------------------------------------------
+@dataclass
+class QueueSource:
+    """An SQS → function event source mapping."""
+
+    function: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+
+
+@dataclass
+class StreamSource:
+    """A DynamoDB stream → function event source mapping."""
+
+    function: str
+    stream_arn: str
+    batch_size: int
+    max_retries: int
+    iterators: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LambdaContext:
+    """The context object handlers receive (what Powertools reads from it)."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@dataclass
+class DrainReport:
+    """What one drain of the event sources did."""
+
+    invocations: dict[str, int] = field(default_factory=dict)
+    failures: int = 0
+
+
+class LocalStack:
+    """template.yaml on moto: names, clients, and a pump that delivers events to the handlers."""
+
+    def __init__(self, project_dir: Path, session: Any, stack_name: str = "pressroom") -> None:
+        self.project_dir = project_dir
+        self.template = load_template(project_dir / "template.yaml")
+        self.resources: dict[str, dict[str, Any]] = self.template["Resources"]
+        self.session = session
+        self.stack_name = stack_name
+        self.names: dict[str, str] = {}
+        self.arns: dict[str, str] = {}
+        self.queue_urls: dict[str, str] = {}
+        self.queue_sources: list[QueueSource] = []
+        self.stream_sources: list[StreamSource] = []
+        self.handlers: dict[str, Handler] = {}
+        self.s3 = session.client("s3")
+        self.sqs = session.client("sqs")
+        self.dynamodb = session.client("dynamodb")
+        self.streams = session.client("dynamodbstreams")
+
+    # names ------------------------------------------------------------------------------------
+    def _physical(self, logical_id: str) -> str:
+        words = re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id).lower()
+        digest = hashlib.sha1(f"{self.stack_name}/{logical_id}".encode()).hexdigest()[:6]
+        return f"{self.stack_name}-{words}-{digest}"
+
+    def _of_type(self, kind: str) -> list[str]:
+        return [lid for lid, res in self.resources.items() if res.get("Type") == kind]
+
+    def settings(self) -> Settings:
+        return Settings(
+            source_bucket=self.names["SourceBucket"],
+            site_bucket=self.names["SiteBucket"],
+            posts_table=self.names["PostsTable"],
+            templates_dir=self.project_dir / "templates",
+        )
+
+    # creation ---------------------------------------------------------------------------------
+    def create(self) -> LocalStack:
+        """Create every bucket, queue and table of the template, then wire notifications."""
+        install_s3_event_fidelity()
+        for lid in self._of_type("AWS::SQS::Queue"):
+            self._create_queue(lid)
+        for lid in self._of_type("AWS::DynamoDB::Table"):
+            self._create_table(lid)
+        for lid in self._of_type("AWS::S3::Bucket"):
+            self._create_bucket(lid)
+        for lid in self._of_type("AWS::Serverless::Function"):
+            self._map_events(lid)
+        return self
+
+    def _props(self, lid: str) -> dict[str, Any]:
+        return dict(self.resources[lid].get("Properties") or {})
+
+    def _create_queue(self, lid: str) -> None:
+        # Dead-letter queues first, so that redrive policies can name them.
+        props = self._props(lid)
+        attributes: dict[str, str] = {}
+        for name in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds"):
+            if name in props:
+                attributes[name] = str(props[name])
+        redrive = props.get("RedrivePolicy")
+        if redrive:
+            target = _ref(redrive.get("deadLetterTargetArn"))
+            if target and target not in self.queue_urls:
+                self._create_queue(target)
+            import json
+
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": self.arns[target] if target else "",
+                    "maxReceiveCount": int(redrive.get("maxReceiveCount", 5)),
+                }
+            )
+        if lid in self.queue_urls:
+            return
+        name = self._physical(lid)
+        url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        self.names[lid] = name
+        self.queue_urls[lid] = url
+        self.arns[lid] = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+
+    def _create_table(self, lid: str) -> None:
+        props = self._props(lid)
+        name = self._physical(lid)
+        request: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if "StreamSpecification" in props:
+            request["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": props["StreamSpecification"]["StreamViewType"],
+            }
+        description = self.dynamodb.create_table(**request)["TableDescription"]
+        self.names[lid] = name
+        self.arns[lid] = description["TableArn"]
+        if "LatestStreamArn" in description:
+            self.arns[f"{lid}.StreamArn"] = description["LatestStreamArn"]
+
+    def _create_bucket(self, lid: str) -> None:
+        props = self._props(lid)
+        name = self._physical(lid)
+        self.s3.create_bucket(Bucket=name)
+        self.names[lid] = name
+        if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
+            self.s3.put_bucket_versioning(
+                Bucket=name, VersioningConfiguration={"Status": "Enabled"}
+            )
+        notification = props.get("NotificationConfiguration") or {}
+        queues = []
+        for entry in notification.get("QueueConfigurations", []):
+            target = _ref(entry["Queue"])
+            if target is None:
+                continue
+            config: dict[str, Any] = {"QueueArn": self.arns[target], "Events": [entry["Event"]]}
+            if "Filter" in entry:
+                rules = entry["Filter"]["S3Key"]["Rules"]
+                config["Filter"] = {
+                    "Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}
+                }
+            queues.append(config)
+        if queues:
+            self.s3.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={"QueueConfigurations": queues}
+            )
+            for url in self.queue_urls.values():  # S3 sends a test event when wired up
+                self.sqs.purge_queue(QueueUrl=url)
+
+    def _map_events(self, lid: str) -> None:
+        props = self._props(lid)
+        for event in (props.get("Events") or {}).values():
+            spec = event.get("Properties") or {}
+            if event.get("Type") == "SQS":
+                queue = _ref(spec["Queue"])
+                assert queue is not None
+                self.queue_sources.append(
+                    QueueSource(lid, self.queue_urls[queue], self.arns[queue], int(spec.get("BatchSize", 10)))
+                )
+            elif event.get("Type") == "DynamoDB":
+                table = _ref(spec["Stream"])
+                assert table is not None
+                self.stream_sources.append(
+                    StreamSource(
+                        lid,
+                        self.arns[f"{table}.StreamArn"],
+                        int(spec.get("BatchSize", 100)),
+                        int(spec.get("MaximumRetryAttempts", 2)),
+                    )
+                )
+
+    # handlers ---------------------------------------------------------------------------------
+    def handler(self, function: str) -> Handler:
+        if function not in self.handlers:
+            props = self._props(function)
+            code_dir = self.project_dir / str(props["CodeUri"])
+            module_name, attribute = str(
+                props.get("Handler") or self.template.get("Globals", {}).get("Function", {}).get("Handler")
+            ).rsplit(".", 1)
+            module = _load_module(f"pressroom_fn_{function}", code_dir / f"{module_name}.py")
+            self.handlers[function] = getattr(module, attribute)
+        return self.handlers[function]
+
+    # delivery ---------------------------------------------------------------------------------
+    def pump_queue(self, source: QueueSource, invoke: Callable[[str, dict[str, Any]], dict[str, Any]], retry_delay: int = 0) -> int:
+        """Deliver one batch from the queue; failed messages become visible again after
+        `retry_delay` seconds (the queue's redrive policy moves them to the DLQ in time)."""
+        response = self.sqs.receive_message(
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=min(source.batch_size, 10),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        event = {
+            "Records": [
+                {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "messageAttributes": message.get("MessageAttributes", {}),
+                    "md5OfBody": message["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": source.queue_arn,
+                    "awsRegion": REGION,
+                }
+                for message in messages
+            ]
+        }
+        try:
+            result = invoke(source.function, event)
+            failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+        except Exception:
+            failed = {message["MessageId"] for message in messages}
+        for message in messages:
+            if message["MessageId"] in failed:
+                self.sqs.change_message_visibility(
+                    QueueUrl=source.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=retry_delay,
+                )
+            else:
+                self.sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+    def pump_stream(self, source: StreamSource, invoke: Callable[[str, dict[str, Any]], dict[str, Any]]) -> int:
+        """Deliver one batch from each shard of the stream; a failed batch is retried in place."""
+        delivered = 0
+        shards = self.streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in source.iterators:
+                source.iterators[shard_id] = self.streams.get_shard_iterator(
+                    StreamArn=source.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            response = self.streams.get_records(ShardIterator=source.iterators[shard_id], Limit=source.batch_size)
+            records = response.get("Records", [])
+            if not records:
+                source.iterators[shard_id] = response.get("NextShardIterator") or source.iterators[shard_id]
+                continue
+            event = {"Records": [_lambda_stream_record(r, source.stream_arn) for r in records]}
+            for _attempt in range(source.max_retries + 1):
+                try:
+                    result = invoke(source.function, event)
+                except Exception:
+                    continue
+                if not result.get("batchItemFailures"):
+                    break
+            source.iterators[shard_id] = response.get("NextShardIterator") or source.iterators[shard_id]
+            delivered += len(records)
+        return delivered
+
+    def invoke(self, function: str, event: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return self.handler(function)(event, LambdaContext(function), **kwargs)
+
+    def drain(self, invoke: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None, retry_delay: int = 0, max_rounds: int = 10_000) -> DrainReport:
+        """Deliver events until every queue and stream is empty."""
+        invoke = invoke or self.invoke
+        report = DrainReport()
+        for _ in range(max_rounds):
+            moved = 0
+            for queue in self.queue_sources:
+                count = self.pump_queue(queue, invoke, retry_delay)
+                moved += count
+                if count:
+                    report.invocations[queue.function] = report.invocations.get(queue.function, 0) + 1
+            for stream in self.stream_sources:
+                count = self.pump_stream(stream, invoke)
+                moved += count
+                if count:
+                    report.invocations[stream.function] = report.invocations.get(stream.function, 0) + 1
+            if not moved and not self._in_flight():
+                return report
+        return report
+
+    def _in_flight(self) -> int:
+        total = 0
+        for queue in self.queue_sources:
+            attributes = self.sqs.get_queue_attributes(
+                QueueUrl=queue.queue_url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            total += int(attributes.get("ApproximateNumberOfMessages", 0))
+            total += int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
+        return total
+
+
+def _lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion", REGION),
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
+
+
+_module_lock = threading.Lock()
+_counter = itertools.count()
+
+
+def _load_module(name: str, path: Path) -> ModuleType:
+    with _module_lock:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module

@@ -1,0 +1,334 @@
+"""The use cases: publish one source change, and rebuild the index pages a batch made dirty."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pressroom.config import SiteConfig
+from pressroom.errors import InvalidPost, SourceMissing, StaleState, TransientError, UrlConflict
+from pressroom.ports import (
+    Commit,
+    Invalidator,
+    Listed,
+    PostRecord,
+    PostRepository,
+    PostState,
+    Rejection,
+    SiteStore,
+    SourceStore,
+)
+from pressroom.posts import Post, internal_links, month_of, parse_post
+from pressroom.render import Archive, SiteRenderer
+from pressroom.site import PageRef, TaxonomyKind, href, key_for_url
+
+SEQUENCER_WIDTH = 32
+_MAX_ATTEMPTS = 5
+
+
+def sequencer_order(sequencer: str) -> str:
+    """S3 sequencers of one key compare as hex strings once left-padded to one width."""
+    return sequencer.upper().rjust(SEQUENCER_WIDTH, "0") if sequencer else ""
+
+
+def utc_text(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class SourceChange:
+    """One S3 notification about a source key: created (a version) or removed."""
+
+    key: str
+    removed: bool
+    version_id: str | None = None
+    sequencer: str = ""
+
+
+Result = Literal["published", "unpublished", "deleted", "rejected", "stale", "unchanged"]
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    """What publishing one change did, for logs, metrics and reports."""
+
+    key: str
+    result: Result
+    url: str = ""
+    message: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Publisher:
+    """Publish a source change: parse, validate, commit to the table, write the post page."""
+
+    renderer: SiteRenderer
+    source: SourceStore
+    site: SiteStore
+    repository: PostRepository
+
+    @property
+    def config(self) -> SiteConfig:
+        return self.renderer.config
+
+    def __call__(self, change: SourceChange) -> PublishOutcome:
+        sequencer = sequencer_order(change.sequencer)
+        for _ in range(_MAX_ATTEMPTS):
+            state = self.repository.load(change.key)
+            if sequencer and state.sequencer and state.sequencer > sequencer:
+                return PublishOutcome(change.key, "stale")
+            if sequencer and state.sequencer == sequencer and state.record is not None:
+                self._sync_page(state.record, None)
+                return PublishOutcome(change.key, "unchanged", state.record.url)
+            outcome = self._apply(change, sequencer, state)
+            if outcome is not None:
+                return outcome
+        raise TransientError(f"{change.key}: the post kept changing while it was processed")
+
+    def _apply(self, change: SourceChange, sequencer: str, state: PostState) -> PublishOutcome | None:
+        version = change.version_id
+        removed = change.removed
+        if removed:
+            version = self.source.current_version(change.key)
+            removed = version is None
+        post: Post | None = None
+        if not removed:
+            try:
+                raw = self.source.read(change.key, version, self.config.limits.max_source_bytes)
+            except SourceMissing:
+                return self._apply(SourceChange(change.key, True), sequencer, state)
+            version = raw.version_id
+            try:
+                post = parse_post(change.key, raw.body, self.config, self.renderer.post_layouts)
+            except InvalidPost as error:
+                return self._reject(change.key, sequencer, version, error.report(), error.problems)
+        record = self._record(change.key, sequencer, version, post, state.record)
+        html = self.renderer.render_post(post) if post is not None and record.live else None
+        try:
+            self.repository.commit(
+                Commit(record, state.record, clear_rejection=state.rejection is not None)
+            )
+        except UrlConflict as error:
+            return self._reject(change.key, sequencer, version, str(error), [str(error)])
+        except StaleState:
+            return None
+        self._sync_page(record, html, previous=state.record)
+        return PublishOutcome(
+            change.key,
+            record.status,
+            record.url,
+            warnings=record.warnings,
+        )
+
+    def _record(
+        self,
+        key: str,
+        sequencer: str,
+        version: str | None,
+        post: Post | None,
+        previous: PostRecord | None,
+    ) -> PostRecord:
+        if post is None:
+            return PostRecord(key, sequencer, version, "deleted", previous.url if previous else "")
+        listed = Listed(
+            source_key=key,
+            title=post.title,
+            url=post.url,
+            display_date=post.display_date,
+            date_utc=utc_text(post.date),
+            excerpt=post.excerpt,
+            month=month_of(post.date, self.config),
+            categories=post.categories,
+            tags=post.tags,
+        )
+        status = "published" if post.published else "unpublished"
+        warnings = tuple(self._broken_links(post)) if post.published else ()
+        return PostRecord(key, sequencer, version, status, post.url, listed, warnings)
+
+    def _broken_links(self, post: Post) -> list[str]:
+        urls = self.renderer.urls
+        warnings = []
+        for path in internal_links(post, urls):
+            if not self._resolves(path, post):
+                warnings.append(f"link to {path} points into the site but no page is there")
+        return warnings
+
+    def _resolves(self, path: str, post: Post) -> bool:
+        urls = self.renderer.urls
+        if path in ("/", "/index.html", "/404.html", post.url):
+            return True
+        for kind in ("category", "tag"):
+            prefix, _, suffix = urls.landing(kind, "\x00").partition("\x00")
+            if path.startswith(prefix) and path.endswith(suffix) and len(path) > len(prefix + suffix):
+                slug = path[len(prefix) : len(path) - len(suffix)]
+                if "/" not in slug:
+                    term = self.repository.term(kind, slug)
+                    own = post.categories if kind == "category" else post.tags
+                    return any(t.slug == slug for t in own) or bool(term and term.count > 0)
+        return self.repository.url_owner(path) is not None
+
+    def _reject(
+        self,
+        key: str,
+        sequencer: str,
+        version: str | None,
+        message: str,
+        problems: Iterable[object],
+    ) -> PublishOutcome:
+        self.repository.reject(
+            Rejection(key, sequencer, version, message, tuple(str(p) for p in problems))
+        )
+        return PublishOutcome(key, "rejected", message=message)
+
+    def _sync_page(
+        self, record: PostRecord, html: str | None, previous: PostRecord | None = None
+    ) -> None:
+        """Make the site bucket show `record`; then check no newer commit raced past us."""
+        for _ in range(_MAX_ATTEMPTS):
+            if record.live:
+                if html is None:
+                    html = self._render_version(record)
+                if html is not None:
+                    self.site.put_page(key_for_url(record.url), html, "post")
+            stale_urls = {record.url} if not record.live else set()
+            if previous is not None and previous.url and previous.url != record.url:
+                stale_urls.add(previous.url)
+            for url in stale_urls:
+                if url and self.repository.url_owner(url) is None:
+                    self.site.delete_page(key_for_url(url))
+            current = self.repository.load(record.source_key).record
+            if current is None or current.sequencer == record.sequencer:
+                return
+            # A newer version was committed while we wrote: make sure its page wins.
+            previous, record, html = record, current, None
+        raise TransientError(f"{record.source_key}: the post kept changing while its page was written")
+
+    def _render_version(self, record: PostRecord) -> str | None:
+        raw = self.source.read(
+            record.source_key, record.source_version, self.config.limits.max_source_bytes
+        )
+        try:
+            post = parse_post(record.source_key, raw.body, self.config, self.renderer.post_layouts)
+        except InvalidPost:
+            return None
+        return self.renderer.render_post(post)
+
+
+def dirty_pages(
+    images: Iterable[Mapping[str, Any]], config: SiteConfig
+) -> set[PageRef]:
+    """The index pages that a batch of changed table items (old and new images) makes stale."""
+    dirty: set[PageRef] = set()
+    for image in images:
+        pk, sk = str(image.get("PK", "")), str(image.get("SK", ""))
+        head, _, slug = pk.partition("#")
+        if pk == "ALL":
+            dirty |= {PageRef("home"), PageRef("not_found")}
+        elif head in ("CAT", "TAG"):
+            kind: TaxonomyKind = "category" if head == "CAT" else "tag"
+            dirty.add(PageRef.landing(kind, slug))
+            when = datetime.strptime(sk.split("#", 1)[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            dirty.add(PageRef.archive(kind, slug, month_of(when, config)))
+        elif pk == "CATS":
+            dirty |= {PageRef("home"), PageRef.landing("category", sk)}
+        elif pk == "TAGS":
+            dirty.add(PageRef.landing("tag", sk))
+        elif head == "MONTHS":
+            kind_code, _, term = slug.partition("#")
+            dirty.add(PageRef.landing("category" if kind_code == "CAT" else "tag", term))
+    return dirty
+
+
+@dataclass
+class IndexBuilder:
+    """Render each dirty index page once, from strongly consistent queries, and write it."""
+
+    renderer: SiteRenderer
+    site: SiteStore
+    repository: PostRepository
+    invalidator: Invalidator | None = None
+    written: list[str] = field(default_factory=list)
+
+    @property
+    def config(self) -> SiteConfig:
+        return self.renderer.config
+
+    def __call__(self, pages: Iterable[PageRef]) -> list[str]:
+        changed: list[str] = []
+        for ref in sorted(set(pages)):
+            url = self.renderer.urls.page(ref)
+            html = self._render(ref)
+            if html is None:
+                self.site.delete_page(key_for_url(url))
+            else:
+                self.site.put_page(
+                    key_for_url(url), html, "not_found" if ref.kind == "not_found" else "index"
+                )
+            changed.append(url)
+        if self.invalidator is not None and changed:
+            self.invalidator.invalidate([href(url) for url in changed])
+        self.written.extend(changed)
+        return changed
+
+    def _render(self, ref: PageRef) -> str | None:
+        repo, config = self.repository, self.config
+        match ref.kind:
+            case "home":
+                categories = [term for term in repo.terms("category") if term.count > 0]
+                return self.renderer.render_home(
+                    repo.newest(None, "", config.home_size), categories
+                )
+            case "not_found":
+                return self.renderer.render_not_found()
+            case "category" | "tag":
+                kind: TaxonomyKind = ref.kind
+                term = repo.term(kind, ref.term)
+                if term is None or term.count <= 0:
+                    return None
+                archives = [
+                    Archive(month, count, self.renderer.urls.archive(kind, ref.term, month))
+                    for month, count in repo.months(kind, ref.term)
+                    if count > 0
+                ]
+                entries = repo.newest(kind, ref.term, config.listing_size)
+                return self.renderer.render_listing(kind, term, entries, archives)
+            case "category_archive" | "tag_archive":
+                kind = "category" if ref.kind == "category_archive" else "tag"
+                term = repo.term(kind, ref.term)
+                start, end = _month_bounds(ref.month, config)
+                entries = repo.between(kind, ref.term, start, end) if term else []
+                if term is None or not entries:
+                    return None
+                return self.renderer.render_listing(kind, term, entries, [], month=ref.month)
+
+
+def _month_bounds(month: str, config: SiteConfig) -> tuple[str, str]:
+    year, mon = (int(part) for part in month.split("-"))
+    start = datetime(year, mon, 1, tzinfo=config.zone)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=config.zone)
+    return utc_text(start), utc_text(end)
+
+
+@dataclass
+class Pipeline:
+    """The two use cases wired to one set of adapters (built once per container)."""
+
+    publish: Publisher
+    build_indexes: IndexBuilder
+
+    @classmethod
+    def wire(
+        cls,
+        renderer: SiteRenderer,
+        source: SourceStore,
+        site: SiteStore,
+        repository: PostRepository,
+        invalidator: Invalidator | None = None,
+    ) -> Pipeline:
+        return cls(
+            Publisher(renderer, source, site, repository),
+            IndexBuilder(renderer, site, repository, invalidator),
+        )
