@@ -1,0 +1,711 @@
+"""Checks of the SAM template (template.yaml): lint, wiring, least privilege, and the build.
+
+The template is read with cfn-lint's YAML decoder, which turns the short-form
+intrinsics (!Ref, !GetAtt, !Sub, ...) into their long form ({"Ref": ...},
+{"Fn::GetAtt": [...]}, {"Fn::Sub": ...}).
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = REPO_ROOT / "template.yaml"
+# The venv's bin folder; not resolved, since .venv/bin/python is a symlink.
+VENV_BIN = Path(sys.executable).parent
+
+FUNCTION_TYPE = "AWS::Serverless::Function"
+BUCKET_TYPE = "AWS::S3::Bucket"
+WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject")
+# Actions that cannot be scoped to a resource, so "Resource": "*" is allowed for them.
+RESOURCE_STAR_ACTIONS = {
+    "xray:puttracesegments",
+    "xray:puttelemetryrecords",
+    "cloudwatch:putmetricdata",
+}
+# Managed policies that SAM attaches by itself (basic logging, tracing, event source pollers).
+SAM_IMPLICIT_MANAGED_POLICIES = {
+    "AWSLambdaBasicExecutionRole",
+    "AWSXrayWriteOnlyAccess",
+    "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaDynamoDBExecutionRole",
+}
+# What the Lambda Python runtime itself provides; everything else must come from a layer.
+LAMBDA_RUNTIME_MODULES = {
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "dateutil",
+    "six",
+    "urllib3",
+}
+# Values given to environment variables that the template sets with an intrinsic.
+PLACEHOLDER_ENV = {
+    "SOURCE_BUCKET": "a",
+    "SITE_BUCKET": "b",
+    "POSTS_TABLE": "c",
+    "DISTRIBUTION_ID": "d",
+}
+
+
+# Run by a fresh interpreter laid out as Lambda (handler dir, then the core layer), with the
+# venv's site-packages last so that the SDK, which the Lambda runtime provides, is found.
+IMPORT_CHECK = """
+import json, os, sys
+
+assert sys.flags.no_site, "site must not run: it would activate the venv's editable install"
+venv = os.environ["VENV_SITE_PACKAGES"]
+
+
+def from_venv():
+    return {
+        name.split(".")[0]
+        for name, module in list(sys.modules.items())
+        if (getattr(module, "__file__", None) or "").startswith(venv)
+    }
+
+
+# The SDK and whatever it imports optionally from the venv (awscrt, certifi, ...)
+import boto3
+
+boto3.client("s3", region_name="us-east-1")
+sdk = from_venv()
+
+import app
+
+assert callable(app.lambda_handler)
+from pressroom.render import SiteRenderer
+
+html = SiteRenderer.from_directory(os.environ["TEMPLATES_DIR"]).render_not_found()
+assert "<html" in html.lower(), html[:200]
+import pressroom
+
+print(json.dumps({
+    "app": app.__file__,
+    "pressroom": list(pressroom.__path__),
+    "render": sys.modules["pressroom.render"].__file__,
+    "sdk_from_venv": sorted(sdk),
+    "from_venv": sorted(from_venv() - sdk),
+}))
+print("ok")
+"""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def load_template() -> dict[str, Any]:
+    """The template as plain dicts and lists, intrinsics in long form."""
+    return json.loads(json.dumps(cfn_yaml.load(str(TEMPLATE_PATH))))
+
+
+@pytest.fixture
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def referenced_ids(value: Any) -> set[str]:
+    """Logical ids that a value refers to through Ref, Fn::GetAtt or Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                found.add(inner)
+            elif key == "Fn::GetAtt":
+                target = inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
+                found.add(target)
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) else inner
+                for name in re.findall(r"\$\{([^}!]+)\}", text):
+                    found.add(name.split(".")[0])
+                if isinstance(inner, list):
+                    found |= referenced_ids(inner[1])
+            else:
+                found |= referenced_ids(inner)
+    elif isinstance(value, list):
+        for item in value:
+            found |= referenced_ids(item)
+    return {name for name in found if not name.startswith("AWS::")}
+
+
+def resources_of_type(tpl: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return {lid: res for lid, res in tpl["Resources"].items() if res["Type"] == type_}
+
+
+def function_property(tpl: dict[str, Any], function_id: str, name: str) -> Any:
+    """A function's property, falling back to Globals.Function."""
+    props = tpl["Resources"][function_id].get("Properties", {})
+    if name in props:
+        return props[name]
+    return tpl.get("Globals", {}).get("Function", {}).get(name)
+
+
+def function_environment(tpl: dict[str, Any], function_id: str) -> dict[str, Any]:
+    """Globals.Function's environment merged with the function's own (as SAM merges them)."""
+    merged: dict[str, Any] = {}
+    glob = tpl.get("Globals", {}).get("Function", {})
+    merged.update(glob.get("Environment", {}).get("Variables", {}))
+    props = tpl["Resources"][function_id].get("Properties", {})
+    merged.update(props.get("Environment", {}).get("Variables", {}))
+    return merged
+
+
+def function_statements(tpl: dict[str, Any], function_id: str) -> list[dict[str, Any]]:
+    """The inline policy statements of a function (its Policies, or its explicit Role's)."""
+    props = tpl["Resources"][function_id].get("Properties", {})
+    statements: list[dict[str, Any]] = []
+    for policy in as_list(props.get("Policies", [])):
+        if isinstance(policy, dict) and "Statement" in policy:
+            statements.extend(as_list(policy["Statement"]))
+    for role_id in referenced_ids(props.get("Role", {})):
+        role = tpl["Resources"].get(role_id, {})
+        for policy in role.get("Properties", {}).get("Policies", []):
+            statements.extend(as_list(policy["PolicyDocument"]["Statement"]))
+    return statements
+
+
+def actions_match(statement: dict[str, Any], wanted: tuple[str, ...]) -> bool:
+    """Whether an Allow statement grants any of the wanted actions (wildcards included)."""
+    if statement.get("Effect") != "Allow":
+        return False
+    patterns = [str(a).lower() for a in as_list(statement.get("Action", []))]
+    return any(fnmatch.fnmatchcase(w.lower(), p) for w in wanted for p in patterns)
+
+
+def buckets_written_by(tpl: dict[str, Any], function_id: str) -> set[str]:
+    buckets = set(resources_of_type(tpl, BUCKET_TYPE))
+    written: set[str] = set()
+    for statement in function_statements(tpl, function_id):
+        if not actions_match(statement, WRITE_ACTIONS):
+            continue
+        if "*" in as_list(statement.get("Resource")):
+            written |= buckets
+        written |= referenced_ids(statement.get("Resource")) & buckets
+    return written
+
+
+def buckets_triggering(tpl: dict[str, Any], function_id: str) -> set[str]:
+    """Buckets whose events reach a function: directly, or through a queue or a topic."""
+    resources = tpl["Resources"]
+    events = resources[function_id].get("Properties", {}).get("Events", {})
+    sources: set[str] = set()  # queues, topics and buckets the function is subscribed to
+    for event in events.values():
+        props = event.get("Properties", {})
+        if event["Type"] == "SQS":
+            sources |= referenced_ids(props.get("Queue"))
+        elif event["Type"] == "SNS":
+            sources |= referenced_ids(props.get("Topic"))
+        elif event["Type"] == "S3":
+            sources |= referenced_ids(props.get("Bucket"))
+    for mapping in resources_of_type(tpl, "AWS::Lambda::EventSourceMapping").values():
+        props = mapping["Properties"]
+        if function_id in referenced_ids(props.get("FunctionName")):
+            sources |= referenced_ids(props.get("EventSourceArn"))
+
+    triggering: set[str] = set()
+    for bucket_id, bucket in resources_of_type(tpl, BUCKET_TYPE).items():
+        notifications = bucket.get("Properties", {}).get("NotificationConfiguration", {})
+        targets: set[str] = set()
+        for config in notifications.get("QueueConfigurations", []):
+            targets |= referenced_ids(config.get("Queue"))
+        for config in notifications.get("TopicConfigurations", []):
+            targets |= referenced_ids(config.get("Topic"))
+        for config in notifications.get("LambdaConfigurations", []):
+            targets |= referenced_ids(config.get("Function"))
+        if bucket_id in sources or function_id in targets or targets & sources:
+            triggering.add(bucket_id)
+    return triggering
+
+
+def trigger_loops(tpl: dict[str, Any]) -> dict[str, set[str]]:
+    """For each function, the buckets that both trigger it and that it can write to."""
+    loops = {}
+    for function_id in resources_of_type(tpl, FUNCTION_TYPE):
+        both = buckets_written_by(tpl, function_id) & buckets_triggering(tpl, function_id)
+        if both:
+            loops[function_id] = both
+    return loops
+
+
+def policy_documents(tpl: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every policy document in a (SAM or plain CloudFormation) template."""
+    for lid, res in tpl["Resources"].items():
+        props = res.get("Properties", {})
+        if res["Type"] == FUNCTION_TYPE:
+            for policy in as_list(props.get("Policies", [])):
+                yield lid, policy
+        elif res["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                yield lid, policy["PolicyDocument"]
+        elif "PolicyDocument" in props:
+            yield lid, props["PolicyDocument"]
+
+
+def privilege_findings(tpl: dict[str, Any]) -> list[str]:
+    """Allow statements that grant wildcard actions or "*" resources without need."""
+    findings = []
+    for lid, document in policy_documents(tpl):
+        if not isinstance(document, dict) or "Statement" not in document:
+            findings.append(f"{lid}: policy given by name or template, not statements: {document}")
+            continue
+        for statement in as_list(document["Statement"]):
+            if statement.get("Effect") != "Allow":
+                continue
+            if "NotAction" in statement or "NotResource" in statement:
+                findings.append(f"{lid}: Allow with NotAction/NotResource: {statement}")
+            actions = [str(a).lower() for a in as_list(statement.get("Action", []))]
+            wildcard = [a for a in actions if "*" in a]
+            if wildcard:
+                findings.append(f"{lid}: wildcard action {wildcard}")
+            resource_star = "*" in as_list(statement.get("Resource"))
+            if resource_star and not set(actions) <= RESOURCE_STAR_ACTIONS:
+                findings.append(f'{lid}: "Resource": "*" for {actions}')
+    return findings
+
+
+def sam_translate(tpl: dict[str, Any]) -> dict[str, Any]:
+    """The template as CloudFormation sees it after the SAM transform (offline)."""
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    tpl = copy.deepcopy(tpl)
+    for res in tpl["Resources"].values():
+        props = res.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if key in props:  # local paths become S3 locations at package time
+                props[key] = "s3://bucket/artifact.zip"
+    translator = Translator(
+        None, Parser(), boto_session=boto3.session.Session(region_name="us-east-1")
+    )
+    return translator.translate(tpl, parameter_values={}, get_managed_policy_map=dict)
+
+
+def run_tool(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    return subprocess.run(
+        args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, **kwargs
+    )
+
+
+# ---------------------------------------------------------------- 1, 2: linters
+
+
+def test_cfn_lint_reports_nothing() -> None:
+    """Given the template, when cfn-lint checks it, then it finds nothing at all."""
+    cfn_lint = VENV_BIN / "cfn-lint"
+    assert cfn_lint.exists(), f"{cfn_lint} is missing: pip install cfn-lint"
+
+    result = run_tool([str(cfn_lint), str(TEMPLATE_PATH)])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "" and result.stderr == ""
+
+
+def test_sam_validate_lint_passes() -> None:
+    """Given the template, when `sam validate --lint` checks it, then it is valid."""
+    sam = VENV_BIN / "sam"
+    assert sam.exists(), f"{sam} is missing: pip install aws-sam-cli"
+
+    result = run_tool(
+        [str(sam), "validate", "--lint", "--template", str(TEMPLATE_PATH), "--region", "us-east-1"]
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- 3: no recursion
+
+
+def test_no_function_is_triggered_by_a_bucket_it_writes_to(template: dict[str, Any]) -> None:
+    """Given the template's notifications, queues, events and policies,
+    when we follow each function's triggers and writes,
+    then no function can write to a bucket that triggers it."""
+    # Given: the analysis sees the real edges (so an empty result means something).
+    assert buckets_triggering(template, "RenderPostFunction") == {"SourceBucket"}
+    assert buckets_written_by(template, "RenderPostFunction") == {"SiteBucket"}
+    assert buckets_written_by(template, "BuildIndexesFunction") == {"SiteBucket"}
+    assert buckets_triggering(template, "BuildIndexesFunction") == set()
+
+    # When / Then
+    assert trigger_loops(template) == {}
+
+
+def test_recursion_check_catches_a_function_writing_its_trigger(template: dict[str, Any]) -> None:
+    """Given RenderPost allowed to write to the source bucket, when the check runs,
+    then it reports the loop (so the test above can fail)."""
+    statements = function_statements(template, "RenderPostFunction")
+    write = next(s for s in statements if actions_match(s, WRITE_ACTIONS))
+    write["Resource"] = {"Fn::Sub": "${SourceBucket.Arn}/*"}
+
+    assert trigger_loops(template) == {"RenderPostFunction": {"SourceBucket"}}
+
+
+def test_source_bucket_notifies_the_ingest_queue_for_posts_only(template: dict[str, Any]) -> None:
+    """Given the source bucket, then creations and removals under posts/ go to the ingest queue."""
+    notifications = template["Resources"]["SourceBucket"]["Properties"]["NotificationConfiguration"]
+    configs = notifications["QueueConfigurations"]
+
+    assert sorted(c["Event"] for c in configs) == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+    for config in configs:
+        assert referenced_ids(config["Queue"]) == {"IngestQueue"}
+        rules = config["Filter"]["S3Key"]["Rules"]
+        assert [(r["Name"].lower(), r["Value"]) for r in rules] == [("prefix", "posts/")]
+    assert set(notifications) == {"QueueConfigurations"}
+
+
+def test_queue_policy_admits_only_the_source_bucket(template: dict[str, Any]) -> None:
+    """Given the ingest queue policy, then only S3, for this account's source bucket, may send."""
+    resources = template["Resources"]
+    bucket_name = resources["SourceBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    policy = resources["IngestQueuePolicy"]["Properties"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+
+    assert referenced_ids(policy["Queues"]) == {"IngestQueue"}
+    assert "IngestQueuePolicy" in as_list(resources["SourceBucket"].get("DependsOn", []))
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert as_list(statement["Action"]) == ["sqs:SendMessage"]
+    source_arn = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
+    assert source_arn == f"arn:${{AWS::Partition}}:s3:::{bucket_name}"
+    assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+# ---------------------------------------------------------------- 4: least privilege
+
+
+def test_policies_grant_no_wildcards(template: dict[str, Any]) -> None:
+    """Given every policy document written in the template,
+    then no Allow statement has a wildcard action or an unneeded "*" resource."""
+    assert privilege_findings(template) == []
+
+
+def test_transformed_roles_are_least_privilege(template: dict[str, Any]) -> None:
+    """Given the template after the SAM transform,
+    then the generated roles carry only SAM's own managed policies
+    and inline statements without wildcards."""
+    translated = sam_translate(template)
+    roles = resources_of_type(translated, "AWS::IAM::Role")
+    assert set(roles) == {"RenderPostFunctionRole", "BuildIndexesFunctionRole"}
+
+    for role_id, role in roles.items():
+        arns = role["Properties"].get("ManagedPolicyArns", [])
+        names = {str(arn).rsplit("/", 1)[-1] for arn in arns}
+        assert names <= SAM_IMPLICIT_MANAGED_POLICIES, (role_id, names)
+    assert privilege_findings(translated) == []
+
+
+def test_privilege_check_catches_wildcards(template: dict[str, Any]) -> None:
+    """Given a statement widened to s3:* on "*", when checked, then both are reported."""
+    statements = function_statements(template, "BuildIndexesFunction")
+    statements[0]["Action"] = "s3:*"
+    statements[0]["Resource"] = "*"
+
+    findings = privilege_findings(template)
+
+    assert any("wildcard action" in f for f in findings)
+    assert any('"Resource": "*"' in f for f in findings)
+
+
+def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> None:
+    """Given each function's statements, then it holds exactly the grants the design needs."""
+
+    def grants(function_id: str) -> dict[str, set[str]]:
+        result: dict[str, set[str]] = {}
+        for statement in function_statements(template, function_id):
+            resource = json.dumps(statement["Resource"], sort_keys=True)
+            for action in as_list(statement["Action"]):
+                result.setdefault(action, set()).add(resource)
+        return result
+
+    render = grants("RenderPostFunction")
+    for action in ("s3:GetObject", "s3:GetObjectVersion"):
+        assert render[action] == {json.dumps({"Fn::Sub": "${SourceBucket.Arn}/posts/*"})}
+    for action in ("s3:PutObject", "s3:DeleteObject"):
+        assert render[action] == {json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})}
+    table = json.dumps({"Fn::GetAtt": ["PostsTable", "Arn"]}, sort_keys=True)
+    for action in ("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"):
+        assert render[f"dynamodb:{action}"] == {table}
+
+    indexes = grants("BuildIndexesFunction")
+    assert indexes["dynamodb:GetItem"] == indexes["dynamodb:Query"] == {table}
+    assert "dynamodb:PutItem" not in indexes
+    assert not any(a.startswith("s3:Get") for a in indexes)
+    (distribution,) = indexes["cloudfront:CreateInvalidation"]
+    assert "SiteDistribution" in referenced_ids(json.loads(distribution))
+
+
+# ---------------------------------------------------------------- 5: wiring and hardening
+
+
+def test_ingest_queue_outlasts_the_function_and_has_a_dead_letter_queue(
+    template: dict[str, Any],
+) -> None:
+    """Given the ingest queue and RenderPost,
+    then a message stays invisible for 6 function timeouts and ends in the DLQ after retries."""
+    resources = template["Resources"]
+    queue = resources["IngestQueue"]["Properties"]
+    dlq = resources["IngestDeadLetterQueue"]["Properties"]
+    timeout = function_property(template, "RenderPostFunction", "Timeout")
+    (event,) = resources["RenderPostFunction"]["Properties"]["Events"].values()
+    window = event["Properties"].get("MaximumBatchingWindowInSeconds", 0)
+
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["VisibilityTimeout"] >= timeout + window
+    redrive = queue["RedrivePolicy"]
+    assert referenced_ids(redrive["deadLetterTargetArn"]) == {"IngestDeadLetterQueue"}
+    assert redrive["maxReceiveCount"] >= 1
+    assert dlq["MessageRetentionPeriod"] > queue.get("MessageRetentionPeriod", 345600)
+    assert queue["SqsManagedSseEnabled"] is True and dlq["SqsManagedSseEnabled"] is True
+
+
+def test_functions_report_partial_batch_failures(template: dict[str, Any]) -> None:
+    """Given both functions' event sources, then each reports item failures and has a way out."""
+    resources = template["Resources"]
+    (ingest,) = resources["RenderPostFunction"]["Properties"]["Events"].values()
+    (stream,) = resources["BuildIndexesFunction"]["Properties"]["Events"].values()
+
+    assert ingest["Type"] == "SQS"
+    assert referenced_ids(ingest["Properties"]["Queue"]) == {"IngestQueue"}
+    assert stream["Type"] == "DynamoDB"
+    assert stream["Properties"]["Stream"] == {"Fn::GetAtt": ["PostsTable", "StreamArn"]}
+    for event in (ingest, stream):
+        assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 0 <= stream["Properties"]["MaximumRetryAttempts"] <= 10_000
+    on_failure = stream["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+    assert referenced_ids(on_failure) == {"IndexesDeadLetterQueue"}
+
+
+def test_table_streams_new_and_old_images(template: dict[str, Any]) -> None:
+    """Given the posts table, then its stream carries new and old images and it is recoverable."""
+    table = template["Resources"]["PostsTable"]["Properties"]
+
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {
+        "PK": "HASH",
+        "SK": "RANGE",
+    }
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+@pytest.mark.parametrize("bucket_id", ["SourceBucket", "SiteBucket"])
+def test_buckets_are_private_and_encrypted(template: dict[str, Any], bucket_id: str) -> None:
+    """Given a bucket, then all public access is blocked and objects are encrypted at rest."""
+    props = template["Resources"][bucket_id]["Properties"]
+
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+
+
+def test_source_bucket_is_versioned_and_expires_old_versions(template: dict[str, Any]) -> None:
+    """Given the source bucket, then it keeps versions and expires noncurrent ones."""
+    props = template["Resources"]["SourceBucket"]["Properties"]
+
+    assert props["VersioningConfiguration"]["Status"] == "Enabled"
+    rules = props["LifecycleConfiguration"]["Rules"]
+    assert any(
+        r["Status"] == "Enabled" and r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays")
+        for r in rules
+    )
+
+
+def test_distribution_reaches_the_site_bucket_only_through_oac_over_https(
+    template: dict[str, Any],
+) -> None:
+    """Given the distribution and the site bucket policy,
+    then CloudFront signs its requests with OAC, viewers are sent to HTTPS,
+    and only this distribution may read the bucket, over TLS."""
+    resources = template["Resources"]
+    config = resources["SiteDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    behavior = config["DefaultCacheBehavior"]
+    oac = resources["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+
+    assert origin["DomainName"] == {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}
+    assert referenced_ids(origin["OriginAccessControlId"]) == {"SiteOriginAccessControl"}
+    assert origin["S3OriginConfig"]["OriginAccessIdentity"] == ""
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"]) == ("s3", "always")
+    assert behavior["TargetOriginId"] == origin["Id"]
+    assert behavior["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
+    assert config["DefaultRootObject"] == "index.html"
+    errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]}
+    for code in (403, 404):
+        assert (errors[code]["ResponsePagePath"], errors[code]["ResponseCode"]) == (
+            "/404.html",
+            404,
+        )
+
+    statements = resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert as_list(allow["Action"]) == ["s3:GetObject"]
+    assert referenced_ids(allow["Condition"]["StringEquals"]["AWS:SourceArn"]) == {
+        "SiteDistribution"
+    }
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+        for s in statements
+    )
+
+
+def test_functions_share_layers_and_environment(template: dict[str, Any]) -> None:
+    """Given both functions, then they run the core and templates layers with the env they read."""
+    for function_id in ("RenderPostFunction", "BuildIndexesFunction"):
+        layers = function_property(template, function_id, "Layers")
+        env = function_environment(template, function_id)
+
+        assert [referenced_ids(layer) for layer in layers] == [{"CoreLayer"}, {"TemplatesLayer"}]
+        assert function_property(template, function_id, "Runtime") == "python3.11"
+        assert env["TEMPLATES_DIR"] == "/opt/templates"
+        assert {
+            k: referenced_ids(env[k]) for k in ("SOURCE_BUCKET", "SITE_BUCKET", "POSTS_TABLE")
+        } == {
+            "SOURCE_BUCKET": {"SourceBucket"},
+            "SITE_BUCKET": {"SiteBucket"},
+            "POSTS_TABLE": {"PostsTable"},
+        }
+    assert function_environment(template, "BuildIndexesFunction")["DISTRIBUTION_ID"] == {
+        "Ref": "SiteDistribution"
+    }
+
+
+def test_outputs_name_every_resource_other_code_looks_up(template: dict[str, Any]) -> None:
+    """Given the outputs, then each name other code reads is there."""
+    assert set(template["Outputs"]) >= {
+        "SourceBucketName",
+        "SiteBucketName",
+        "IngestQueueUrl",
+        "DeadLetterQueueUrl",
+        "PostsTableName",
+        "SiteDistributionId",
+        "SiteUrl",
+        "RenderPostFunctionName",
+        "BuildIndexesFunctionName",
+    }
+
+
+# ---------------------------------------------------------------- 6: the build
+
+
+@pytest.fixture(scope="module")
+def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `sam build` (no container) for all the build tests of this module."""
+    work = tmp_path_factory.mktemp("sam")
+    build_dir = work / "build"
+    # The venv first on PATH: SAM looks for `python3.11` there to pip-install the layer.
+    env = {
+        **os.environ,
+        "SAM_CLI_TELEMETRY": "0",
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    args = [
+        str(VENV_BIN / "sam"),
+        "build",
+        "--template",
+        str(TEMPLATE_PATH),
+        "--build-dir",
+        str(build_dir),
+        "--base-dir",
+        str(REPO_ROOT),
+        "--no-cached",
+    ]
+    started = time.monotonic()
+    # Run outside the repo so that nothing (.aws-sam/) is left in the work tree.
+    result = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=900)
+    print(f"sam build took {time.monotonic() - started:.1f} s")
+    if result.returncode != 0:
+        pytest.fail(f"sam build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return build_dir
+
+
+@pytest.mark.slow
+def test_templates_layer_holds_site_config_and_layouts(sam_build: Path) -> None:
+    """Given the build, then the templates layer is site.yaml and layouts/ under templates/."""
+    layer = sam_build / "TemplatesLayer"
+
+    assert [p.name for p in layer.iterdir()] == ["templates"]
+    assert (layer / "templates" / "site.yaml").is_file()
+    assert sorted(p.name for p in (layer / "templates" / "layouts").glob("*.html"))
+    assert not list(layer.rglob("Makefile"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("function_id", ["RenderPostFunction", "BuildIndexesFunction"])
+def test_built_function_imports_and_renders_from_the_layers(
+    sam_build: Path, function_id: str
+) -> None:
+    """Given the built function and layers laid out as Lambda sees them,
+    when a fresh interpreter imports the handler and renders the 404 page,
+    then it works with the layers' code alone (plus the SDK that Lambda provides)."""
+    function_dir = sam_build / function_id
+    core_dir = sam_build / "CoreLayer" / "python"
+    templates_dir = sam_build / "TemplatesLayer" / "templates"
+    # The venv's site-packages comes last, for boto3 only (the Lambda runtime provides it).
+    site_packages = sysconfig.get_paths()["purelib"]
+    tpl = load_template()
+    env = {
+        key: value if isinstance(value, str) else PLACEHOLDER_ENV.get(key, "placeholder")
+        for key, value in function_environment(tpl, function_id).items()
+    }
+    env.update(
+        {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": os.pathsep.join([str(function_dir), str(core_dir), site_packages]),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "VENV_SITE_PACKAGES": site_packages,
+            "TEMPLATES_DIR": str(templates_dir),
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_TRACE_DISABLED": "1",
+            "SOURCE_BUCKET": "a",
+            "SITE_BUCKET": "b",
+            "POSTS_TABLE": "c",
+        }
+    )
+    script = IMPORT_CHECK
+    # -S: no `site`, so the venv's .pth files (the editable install of pressroom) stay off;
+    # PYTHONPATH still applies (-E or -I would drop it). -P: no cwd/script dir on sys.path.
+    result = subprocess.run(
+        [sys.executable, "-S", "-P", "-c", script],
+        cwd=function_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    *_, report_line, last = result.stdout.strip().splitlines()
+    assert last == "ok"
+    report = json.loads(report_line)
+    assert report["app"].startswith(str(function_dir))
+    assert report["pressroom"] and all(p.startswith(str(core_dir)) for p in report["pressroom"])
+    assert report["render"].startswith(str(core_dir))
+    # Only the SDK may come from outside the layers: anything else is missing from the layer.
+    assert "boto3" in report["sdk_from_venv"]
+    assert set(report["from_venv"]) <= LAMBDA_RUNTIME_MODULES, report["from_venv"]
