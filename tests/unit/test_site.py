@@ -1,0 +1,271 @@
+"""site: the one slug function, URL patterns, object keys, hrefs and link resolution."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pressroom.config import SiteConfig
+from pressroom.site import PageRef, SiteUrls, date_tokens, expand, href, key_for_url, slugify
+
+FINEWS = SiteConfig(url="https://finews.withounder.com/")
+POST_URL = "/emnews/2021/12/08/202112082206672930.html"
+
+
+class TestSlugify:
+    @pytest.mark.parametrize(
+        ("text", "slug"),
+        [
+            ("emnews", "emnews"),
+            ("TechWeb", "techweb"),
+            ("Techweb", "techweb"),
+            ("ＴｅｃｈＷｅｂ", "techweb"),  # full-width letters: NFKC
+            ("ｅｍｎｅｗｓ１２", "emnews12"),
+            ("财联社", "财联社"),
+            ("厦门日报新闻", "厦门日报新闻"),
+            ("anxinguojizhengquan(xianggang)", "anxinguojizhengquan(xianggang)"),
+            ("安信国际证券（香港）", "安信国际证券(香港)"),  # full-width parentheses fold too
+            ("Career In touxingPEVC", "career-in-touxingpevc"),
+            ("21shijijingjibaodao  nancailicaitong", "21shijijingjibaodao-nancailicaitong"),
+            ("a/b", "a-b"),
+            ("a?b", "a-b"),
+            ("a#b", "a-b"),
+            ("a%b", "a-b"),
+            ("a b", "a-b"),
+            ("a / ? # % b", "a-b"),
+            ("Straße", "strasse"),
+            ("a_b~c.d", "a_b~c.d"),
+            ("-a-", "a"),
+            ("a..b", "a.b"),
+            ("a....b", "a.b"),
+            ("../../etc/passwd", "etc-passwd"),
+            ("..", ""),
+            ("...", ""),
+            ("///", ""),
+            ("", ""),
+        ],
+    )
+    def test_slugify(self, text: str, slug: str) -> None:
+        # Given a name editors wrote; When slugified; Then the one canonical slug
+        assert slugify(text) == slug
+
+    def test_cased_keeps_case_but_still_normalises_width(self) -> None:
+        assert slugify("NW202201072239307540", cased=True) == "NW202201072239307540"
+        assert slugify("ＮＷ２０２２", cased=True) == "NW2022"
+        assert slugify("Harbour Record", cased=True) == "Harbour-Record"
+
+    @pytest.mark.parametrize(
+        "text", ["a..b", "../x", "x/..", ".a.", "a.-..-.b", "..%2f..", " . . "]
+    )
+    def test_no_dot_dot_and_no_edge_dots_or_dashes(self, text: str) -> None:
+        slug = slugify(text)
+        assert ".." not in slug
+        assert not slug.startswith(("-", ".")) and not slug.endswith(("-", "."))
+
+    @pytest.mark.parametrize("text", ["TechWeb", "财联社 新闻", "a（b）", "Ｘ/Ｙ"])
+    def test_idempotent(self, text: str) -> None:
+        assert slugify(slugify(text)) == slugify(text)
+
+    def test_case_and_width_variants_collide(self) -> None:
+        assert len({slugify(v) for v in ("TechWeb", "Techweb", "TECHWEB", "ＴｅｃｈＷｅｂ")}) == 1
+
+
+class TestExpand:
+    def test_tokens_are_filled(self) -> None:
+        values = {"categories": "emnews", "year": "2021", "month": "12", "day": "08", "title": "x"}
+        url = expand("/:categories/:year/:month/:day/:title.html", values)
+        assert url == "/emnews/2021/12/08/x.html"
+
+    def test_unknown_tokens_are_kept(self) -> None:
+        assert expand("/:year/:nope/:title.html", {"year": "2021", "title": "x"}) == (
+            "/2021/:nope/x.html"
+        )
+
+    def test_empty_segments_collapse(self) -> None:
+        assert expand("/:categories/:year/x.html", {"categories": "", "year": "2021"}) == (
+            "/2021/x.html"
+        )
+
+    def test_double_slash_in_pattern_collapses(self) -> None:
+        assert expand("//a///b", {}) == "/a/b"
+
+    def test_archive_pattern(self) -> None:
+        url = expand(
+            "/category/:name/:year-:month.html", {"name": "a", "year": "2022", "month": "01"}
+        )
+        assert url == "/category/a/2022-01.html"
+
+    def test_date_tokens_use_the_dates_own_offset(self) -> None:
+        # Given 00:19 at +08:00 (still the 25th in UTC)
+        when = datetime(2022, 5, 26, 0, 19, 55, tzinfo=timezone(timedelta(hours=8)))
+        tokens = date_tokens(when)
+        assert (tokens["year"], tokens["month"], tokens["day"]) == ("2022", "05", "26")
+        assert (tokens["i_month"], tokens["i_day"], tokens["short_year"]) == ("5", "26", "22")
+        assert (tokens["hour"], tokens["minute"], tokens["second"]) == ("00", "19", "55")
+
+
+class TestKeyForUrl:
+    @pytest.mark.parametrize(
+        ("url", "key"),
+        [
+            ("/", "index.html"),
+            ("", "index.html"),
+            ("/a/", "a/index.html"),
+            ("/a/b.html", "a/b.html"),
+            (POST_URL, POST_URL[1:]),
+            ("/category/%E8%B4%A2%E8%81%94%E7%A4%BE.html", "category/财联社.html"),
+            ("/category/财联社.html", "category/财联社.html"),
+            ("/a%20b.html", "a b.html"),
+            ("/a.html?x=1", "a.html"),
+            ("/a.html#top", "a.html"),
+        ],
+    )
+    def test_key_for_url(self, url: str, key: str) -> None:
+        assert key_for_url(url) == key
+
+
+class TestHref:
+    def test_keeps_chinese_readable(self) -> None:
+        assert href("/category/财联社.html") == "/category/财联社.html"
+
+    def test_encodes_space_and_quote(self) -> None:
+        assert href('/a b"c.html') == "/a%20b%22c.html"
+
+    @pytest.mark.parametrize(
+        ("url", "encoded"),
+        [
+            ("/a<b>.html", "/a%3Cb%3E.html"),
+            ("/a%b", "/a%25b"),
+            ("/a#b", "/a%23b"),
+            ("/a?b", "/a%3Fb"),
+            ("/a\\b", "/a%5Cb"),
+            ("/a`b", "/a%60b"),
+            ("/a\nb", "/a%0Ab"),
+        ],
+    )
+    def test_encodes_ascii_specials(self, url: str, encoded: str) -> None:
+        assert href(url) == encoded
+
+    def test_keeps_url_safe_ascii(self) -> None:
+        url = "/anxinguojizhengquan(xianggang)/2021/12/08/a-b_c~d.html"
+        assert href(url) == url
+
+    def test_key_for_url_inverts_href(self) -> None:
+        url = "/category/财联社 新闻.html"
+        assert key_for_url(href(url)) == url[1:]
+
+
+class TestInternalPath:
+    urls = SiteUrls(FINEWS)
+
+    @pytest.mark.parametrize(
+        ("link", "path"),
+        [
+            ("/category/emnews.html", "/category/emnews.html"),
+            ("/", "/"),
+            ("../emnews/", "/emnews/2021/12/emnews/"),  # resolves from the post's URL
+            ("../", "/emnews/2021/12/"),
+            ("x.html", "/emnews/2021/12/08/x.html"),
+            ("https://finews.withounder.com/a.html", "/a.html"),
+            ("http://finews.withounder.com/a.html", "/a.html"),
+            ("https://FINEWS.WITHOUNDER.COM/a.html", "/a.html"),
+            ("https://finews.withounder.com", "/"),
+            ("//finews.withounder.com/", "/"),
+            ("//finews.withounder.com/category/shamenribao.html", "/category/shamenribao.html"),
+            ("/a.html#top", "/a.html"),
+            ("/a.html?x=1", "/a.html"),
+            ("/category/%E8%B4%A2%E8%81%94%E7%A4%BE.html", "/category/财联社.html"),
+            ("  /padded.html  ", "/padded.html"),
+        ],
+    )
+    def test_site_links(self, link: str, path: str) -> None:
+        assert self.urls.internal_path(link, POST_URL) == path
+
+    @pytest.mark.parametrize(
+        "link",
+        [
+            "http://finance.eastmoney.com/news/11060,202112082206672930.html",
+            "http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW1",
+            "//evil.com/x",
+            "https://finews.withounder.com.evil.com/x",
+            "mailto:editor@finews.withounder.com",
+            "javascript:alert(1)",
+            "ftp://finews.withounder.com/a",
+            "#top",
+            "",
+            "   ",
+        ],
+    )
+    def test_links_that_leave_the_site(self, link: str) -> None:
+        assert self.urls.internal_path(link, POST_URL) is None
+
+    def test_other_site_url_makes_finews_external(self) -> None:
+        urls = SiteUrls(SiteConfig(url="https://example.org"))
+        assert urls.internal_path("//finews.withounder.com/x", POST_URL) is None
+        assert urls.internal_path("https://example.org/x", POST_URL) == "/x"
+
+
+class TestPages:
+    urls = SiteUrls(FINEWS)
+
+    def test_trailing_slash_dropped_from_site_url(self) -> None:
+        assert FINEWS.url == "https://finews.withounder.com"
+
+    def test_landing_and_archive_urls(self) -> None:
+        assert self.urls.landing("category", "财联社") == "/category/财联社.html"
+        assert self.urls.landing("tag", "东财滚动新闻") == "/tag/东财滚动新闻.html"
+        assert self.urls.archive("category", "emnews", "2021-12") == "/category/emnews/2021-12.html"
+        assert self.urls.archive("tag", "x", "2022-01") == "/tag/x/2022-01.html"
+
+    def test_patterns_come_from_config(self) -> None:
+        config = SiteConfig(
+            category_path="/c/:name/",
+            category_archive_path="/c/:name/:year/:month/",
+            tag_path="/t/:name/",
+            tag_archive_path="/t/:name/:year/:month/",
+        )
+        urls = SiteUrls(config)
+        assert urls.landing("category", "a") == "/c/a/"
+        assert urls.archive("category", "a", "2021-12") == "/c/a/2021/12/"
+        assert urls.landing("tag", "b") == "/t/b/"
+        assert urls.archive("tag", "b", "2022-01") == "/t/b/2022/01/"
+        assert urls.reserved_prefixes == ("/c/", "/t/")
+
+    @pytest.mark.parametrize(
+        ("ref", "url"),
+        [
+            (PageRef("home"), "/"),
+            (PageRef("not_found"), "/404.html"),
+            (PageRef.landing("category", "emnews"), "/category/emnews.html"),
+            (PageRef.landing("tag", "x"), "/tag/x.html"),
+            (PageRef.archive("category", "emnews", "2021-12"), "/category/emnews/2021-12.html"),
+            (PageRef.archive("tag", "x", "2022-05"), "/tag/x/2022-05.html"),
+        ],
+    )
+    def test_page_refs(self, ref: PageRef, url: str) -> None:
+        assert self.urls.page(ref) == url
+
+    def test_reserved_urls(self) -> None:
+        assert self.urls.reserved_urls == {"/", "/index.html", "/404.html"}
+        assert self.urls.reserved_prefixes == ("/category/", "/tag/")
+
+    @pytest.mark.parametrize(
+        ("url", "reserved"),
+        [
+            ("/", True),
+            ("/index.html", True),
+            ("/404.html", True),
+            ("/category/x.html", True),
+            ("/tag/x/2022-01.html", True),
+            ("/categoryx.html", False),
+            ("/emnews/2021/12/08/x.html", False),
+            ("/a/index.html", False),
+        ],
+    )
+    def test_is_reserved(self, url: str, reserved: bool) -> None:
+        assert self.urls.is_reserved(url) is reserved
+
+    def test_absolute(self) -> None:
+        assert self.urls.absolute("/category/财联社 新闻.html") == (
+            "https://finews.withounder.com/category/财联社%20新闻.html"
+        )
