@@ -26,7 +26,9 @@ def default_pipeline() -> Pipeline:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None) -> dict[str, Any]:
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None
+) -> dict[str, Any]:
     pipeline = pipeline or default_pipeline()
     pages = dirty_pages(changed_items(event), pipeline.build_indexes.config)
     try:

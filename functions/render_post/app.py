@@ -1,13 +1,16 @@
 """RenderPost: S3 notifications (via SQS, or bare) for posts/ → post pages and table items."""
 
 import os
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pressroom.adapters import pipeline_from_settings
@@ -33,19 +36,26 @@ def publish(pipeline: Pipeline, changes: list[SourceChange]) -> None:
         if outcome.result == "rejected":
             logger.warning("post rejected", source_key=outcome.key, reason=outcome.message)
         else:
-            logger.info("post processed", source_key=outcome.key, result=outcome.result,
-                        url=outcome.url, warnings=list(outcome.warnings))
+            logger.info(
+                "post processed",
+                source_key=outcome.key,
+                result=outcome.result,
+                url=outcome.url,
+                warnings=list(outcome.warnings),
+            )
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None) -> dict[str, Any]:
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None
+) -> dict[str, Any]:
     pipeline = pipeline or default_pipeline()
     if is_s3_notification(event):
         publish(pipeline, source_changes(event))
         return {"batchItemFailures": []}
-    return process_partial_response(
+    return process_partial_response(  # type: ignore[return-value]
         event=event,
         record_handler=lambda record: publish(pipeline, source_changes_from_sqs(record)),
         processor=processor,

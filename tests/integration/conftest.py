@@ -43,7 +43,9 @@ class Harness:
 
     def upload(self, name: str, text: str | bytes) -> str:
         body = text.encode() if isinstance(text, str) else text
-        response = self.s3.put_object(Bucket=self.settings.source_bucket, Key=f"posts/{name}", Body=body)
+        response = self.s3.put_object(
+            Bucket=self.settings.source_bucket, Key=f"posts/{name}", Body=body
+        )
         return str(response["VersionId"])
 
     def delete(self, name: str) -> None:
@@ -79,7 +81,9 @@ class Harness:
 
     def site(self) -> dict[str, bytes]:
         objects = {}
-        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.settings.site_bucket):
+        for page in self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.settings.site_bucket
+        ):
             for item in page.get("Contents", []):
                 body = self.s3.get_object(Bucket=self.settings.site_bucket, Key=item["Key"])["Body"]
                 objects[item["Key"]] = body.read()
@@ -154,4 +158,3 @@ def post_text() -> PostFactory:
         return "\n".join([*lines, "---", body, ""])
 
     return make
-

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 
 from conftest import Harness, PostFactory, load_event, sqs_event
-
 from pressroom.errors import TransientError
 from pressroom.ports import SourceObject
 
 POST_KEY = "xiamenribao/2026/03/20/port.html"
 
 
-def test_upload_appears_on_post_category_tag_and_home_pages(local: Harness, post_text: PostFactory) -> None:
+def test_upload_appears_on_post_category_tag_and_home_pages(
+    local: Harness, post_text: PostFactory
+) -> None:
     # Given an empty site
     # When an editor uploads a post and the pipeline drains
     local.upload("2026-03-20-port.md", post_text())
@@ -22,15 +23,24 @@ def test_upload_appears_on_post_category_tag_and_home_pages(local: Harness, post
     post = site[POST_KEY].decode()
     assert "厦门港集装箱吞吐量创新高" in post and "2026-03-20 16:12:47 +0800" in post
     assert 'href="/category/xiamenribao.html"' in post and 'href="/tag/厦门日报新闻.html"' in post
-    for key in ("category/xiamenribao.html", "category/xiamenribao/2026-03.html", "tag/厦门日报新闻.html", "index.html"):
+    for key in (
+        "category/xiamenribao.html",
+        "category/xiamenribao/2026-03.html",
+        "tag/厦门日报新闻.html",
+        "index.html",
+    ):
         assert f'href="/{POST_KEY}"' in site[key].decode(), key
     assert "404.html" in site
 
 
-def test_reupload_with_another_category_moves_the_post(local: Harness, post_text: PostFactory) -> None:
+def test_reupload_with_another_category_moves_the_post(
+    local: Harness, post_text: PostFactory
+) -> None:
     # Given a published post in one category, next to another post that stays there
     local.upload("2026-03-20-port.md", post_text())
-    local.upload("2026-03-21-metro.md", post_text(title="地铁6号线开通", date="2026-03-21 09:00:00 +0800"))
+    local.upload(
+        "2026-03-21-metro.md", post_text(title="地铁6号线开通", date="2026-03-21 09:00:00 +0800")
+    )
     local.drain()
     # When it is uploaded again with another category
     local.upload("2026-03-20-port.md", post_text(categories="cailianshe"))
@@ -78,7 +88,9 @@ def test_an_older_event_delivered_after_a_newer_one_changes_nothing(
     assert "第二版标题" in before[POST_KEY].decode()
 
 
-def test_a_delete_older_than_the_current_version_does_nothing(local: Harness, post_text: PostFactory) -> None:
+def test_a_delete_older_than_the_current_version_does_nothing(
+    local: Harness, post_text: PostFactory
+) -> None:
     # Given upload, delete, upload again, with all three notifications queued
     local.upload("2026-03-20-port.md", post_text(title="第一版标题"))
     local.delete("2026-03-20-port.md")
@@ -109,7 +121,9 @@ def test_a_duplicate_delivery_changes_nothing(local: Harness, post_text: PostFac
 def test_a_rejected_post_touches_nothing_else(local: Harness, post_text: PostFactory) -> None:
     # Given a published site
     local.upload("2026-03-20-port.md", post_text())
-    local.upload("2026-03-21-metro.md", post_text(title="地铁6号线开通", date="2026-03-21 09:00:00 +0800"))
+    local.upload(
+        "2026-03-21-metro.md", post_text(title="地铁6号线开通", date="2026-03-21 09:00:00 +0800")
+    )
     local.drain()
     before = local.site()
     # When a new broken post and a broken re-upload of a live post arrive
@@ -125,7 +139,10 @@ def test_a_rejected_post_touches_nothing_else(local: Harness, post_text: PostFac
     assert metro.record is not None and metro.record.live
     assert metro.rejection is not None and "title" in metro.rejection.message
     # And a corrected re-upload clears the rejection
-    local.upload("2026-03-21-metro.md", post_text(title="地铁6号线今日开通", date="2026-03-21 09:00:00 +0800"))
+    local.upload(
+        "2026-03-21-metro.md",
+        post_text(title="地铁6号线今日开通", date="2026-03-21 09:00:00 +0800"),
+    )
     local.drain()
     assert local.state("2026-03-21-metro.md").rejection is None
     assert "地铁6号线今日开通" in local.site()["xiamenribao/2026/03/21/metro.html"].decode()
@@ -156,7 +173,10 @@ def test_two_files_claiming_one_url_keep_the_first(local: Harness, post_text: Po
     assert "原稿" in local.site()[POST_KEY].decode()
     rejection = local.state("2026-03-22-copy.md").rejection
     assert rejection is not None
-    assert "posts/2026-03-20-port.md" in rejection.message and "posts/2026-03-22-copy.md" in rejection.message
+    assert (
+        "posts/2026-03-20-port.md" in rejection.message
+        and "posts/2026-03-22-copy.md" in rejection.message
+    )
 
 
 def test_pages_carry_content_type_and_cache_control(local: Harness, post_text: PostFactory) -> None:
@@ -168,13 +188,20 @@ def test_pages_carry_content_type_and_cache_control(local: Harness, post_text: P
         assert "max-age=" in head["CacheControl"]
 
 
-def test_a_link_into_the_site_that_resolves_nowhere_is_a_warning(local: Harness, post_text: PostFactory) -> None:
+def test_a_link_into_the_site_that_resolves_nowhere_is_a_warning(
+    local: Harness, post_text: PostFactory
+) -> None:
     # Given a category page that exists
     local.upload("2026-03-20-port.md", post_text())
     local.drain()
     # When a post links to it, to the home page, and to a page that does not exist
-    body = "<p>正文</p>\n\n[返回](/category/xiamenribao.html)｜[首页](//finews.withounder.com/)｜[旧链接](../emnews/)\n"
-    local.upload("2026-03-21-metro.md", post_text(title="地铁", date="2026-03-21 09:00:00 +0800", body=body))
+    body = (
+        "<p>正文</p>\n\n[返回](/category/xiamenribao.html)｜"
+        "[首页](//finews.withounder.com/)｜[旧链接](../emnews/)\n"
+    )
+    local.upload(
+        "2026-03-21-metro.md", post_text(title="地铁", date="2026-03-21 09:00:00 +0800", body=body)
+    )
     local.drain()
     # Then the post is published with exactly one warning, for the broken link
     record = local.state("2026-03-21-metro.md").record
@@ -197,7 +224,9 @@ def test_render_post_accepts_a_bare_s3_notification(local: Harness, post_text: P
     assert "cailianshe/2026/03/20/nev-retail-sales.html" in local.site()
 
 
-def test_the_sample_sqs_event_publishes_and_ignores_the_test_event(local: Harness, post_text: PostFactory) -> None:
+def test_the_sample_sqs_event_publishes_and_ignores_the_test_event(
+    local: Harness, post_text: PostFactory
+) -> None:
     event = load_event("sqs-s3-put.json")
     body = json.loads(event["Records"][0]["body"])
     key = body["Records"][0]["s3"]["object"]["key"]
@@ -226,7 +255,9 @@ class FlakySource:
         return self.inner.current_version(key)  # type: ignore[attr-defined]
 
 
-def test_a_transient_failure_fails_only_its_message_and_is_retried(local: Harness, post_text: PostFactory) -> None:
+def test_a_transient_failure_fails_only_its_message_and_is_retried(
+    local: Harness, post_text: PostFactory
+) -> None:
     # Given two uploads, and S3 failing transiently for one of them
     local.upload("2026-03-20-port.md", post_text())
     local.upload("2026-03-21-metro.md", post_text(title="地铁", date="2026-03-21 09:00:00 +0800"))
@@ -260,10 +291,14 @@ def test_build_indexes_reports_the_batch_for_retry_when_writing_fails(local: Har
     assert result == {"batchItemFailures": [{"itemIdentifier": first}]}
 
 
-def test_transient_failures_end_in_the_dead_letter_queue(local: Harness, post_text: PostFactory) -> None:
+def test_transient_failures_end_in_the_dead_letter_queue(
+    local: Harness, post_text: PostFactory
+) -> None:
     # Given S3 failing for one post on every attempt
     local.upload("2026-03-20-port.md", post_text())
-    local.pipeline.publish.source = FlakySource(local.pipeline.publish.source, "posts/2026-03-20-port.md")
+    local.pipeline.publish.source = FlakySource(
+        local.pipeline.publish.source, "posts/2026-03-20-port.md"
+    )
     # When the queue is drained (each failure retried at once)
     local.drain()
     # Then the message ends in the DLQ after the template's maxReceiveCount, not silently dropped

@@ -710,5 +710,7 @@ def test_built_function_imports_and_renders_from_the_layers(
     assert report["render"].startswith(str(core_dir))
     # Only the SDK may come from outside the layers: anything else is missing from the layer.
     # The layer ships boto3 with the botocore its dependencies need, as one matched pair.
-    assert report["boto3"].startswith(str(core_dir)) and report["botocore"].startswith(str(core_dir))
+    assert report["boto3"].startswith(str(core_dir)) and report["botocore"].startswith(
+        str(core_dir)
+    )
     assert set(report["from_venv"]) <= LAMBDA_RUNTIME_MODULES, report["from_venv"]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from pressroom.posts import Post, parse_post
 from pressroom.render import Archive, Entry, SiteRenderer, TermCount, post_entry
 

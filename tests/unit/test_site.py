@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
 from pressroom.config import SiteConfig
 from pressroom.site import PageRef, SiteUrls, date_tokens, expand, href, key_for_url, slugify
 

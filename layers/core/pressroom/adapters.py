@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -29,6 +29,7 @@ from pressroom.errors import (
     TransientError,
     UrlConflict,
 )
+from pressroom.pipeline import Pipeline
 from pressroom.ports import (
     Commit,
     Listed,
@@ -38,7 +39,6 @@ from pressroom.ports import (
     Rejection,
     SourceObject,
 )
-from pressroom.pipeline import Pipeline
 from pressroom.posts import Term
 from pressroom.render import Entry, SiteRenderer, TermCount
 from pressroom.site import TaxonomyKind
@@ -62,7 +62,12 @@ _TRANSIENT_CODES = frozenset(
     }
 )
 _TRANSIENT_REASONS = frozenset(
-    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+    {
+        "TransactionConflict",
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "RequestLimitExceeded",
+    }
 )
 CACHE_CONTROL: dict[PageClass, str] = {
     "post": "public, max-age=300, s-maxage=86400",
@@ -87,7 +92,12 @@ def translated(operation: str) -> Iterator[None]:
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         kind = TransientError if code in _TRANSIENT_CODES or status >= 500 else PermanentError
         raise kind(f"{operation} failed: {code or status}: {error}") from error
-    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError) as error:
+    except (
+        EndpointConnectionError,
+        ConnectTimeoutError,
+        ReadTimeoutError,
+        ConnectionClosedError,
+    ) as error:
         raise TransientError(f"{operation} failed: {error}") from error
 
 
@@ -96,7 +106,7 @@ class S3Source:
 
     def __init__(self, bucket: str, client: Any = None) -> None:
         self.bucket = bucket
-        self.client = client or boto3.client("s3")
+        self.client: Any = client or boto3.client("s3")
 
     def read(self, key: str, version_id: str | None, max_bytes: int) -> SourceObject:
         request: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
@@ -146,7 +156,7 @@ class S3Site:
 
     def __init__(self, bucket: str, client: Any = None) -> None:
         self.bucket = bucket
-        self.client = client or boto3.client("s3")
+        self.client: Any = client or boto3.client("s3")
 
     def put_page(self, key: str, html: str, page_class: PageClass) -> None:
         with translated("s3:PutObject"):
@@ -168,7 +178,7 @@ class CloudFrontInvalidator:
 
     def __init__(self, distribution_id: str, client: Any = None) -> None:
         self.distribution_id = distribution_id
-        self.client = client or boto3.client("cloudfront")
+        self.client: Any = client or boto3.client("cloudfront")
 
     def invalidate(self, paths: list[str]) -> None:
         if not paths:
@@ -210,11 +220,13 @@ class DynamoPostRepository:
 
     def __init__(self, table: str, client: Any = None) -> None:
         self.table = table
-        self.client = client or boto3.client("dynamodb")
+        self.client: Any = client or boto3.client("dynamodb")
 
     # -- items <-> records ------------------------------------------------------------------
     def _item(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {key: _SERIALIZE(value) for key, value in values.items() if value not in (None, "", [])}
+        return {
+            key: _SERIALIZE(value) for key, value in values.items() if value not in (None, "", [])
+        }
 
     @staticmethod
     def _plain(item: dict[str, Any]) -> dict[str, Any]:
@@ -245,7 +257,9 @@ class DynamoPostRepository:
         }
         if record.listed is not None:
             values |= self._listed_values(record.listed)
-            values["categories"] = [{"slug": t.slug, "name": t.name} for t in record.listed.categories]
+            values["categories"] = [
+                {"slug": t.slug, "name": t.name} for t in record.listed.categories
+            ]
             values["tags"] = [{"slug": t.slug, "name": t.name} for t in record.listed.tags]
         return self._item(values)
 
@@ -287,7 +301,7 @@ class DynamoPostRepository:
     # -- reads ------------------------------------------------------------------------------
     def _query(self, **request: Any) -> Iterator[dict[str, Any]]:
         request = {"TableName": self.table, "ConsistentRead": True} | request
-        limit = request.get("Limit")
+        limit = cast(int | None, request.get("Limit"))
         seen = 0
         while True:
             with translated("dynamodb:Query"):
@@ -447,9 +461,13 @@ class DynamoPostRepository:
                 self.client.transact_write_items(TransactItems=operations)
         except (PermanentError, TransientError) as error:
             reasons = _cancellation_codes(error)
-            failed = [labels[i] for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"]
+            failed = [
+                labels[i] for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"
+            ]
             if "META" in failed:
-                raise StaleState(f"{commit.record.source_key} changed while it was processed") from error
+                raise StaleState(
+                    f"{commit.record.source_key} changed while it was processed"
+                ) from error
             if "URL" in failed:
                 owner = self.url_owner(commit.record.url) or "another post"
                 raise UrlConflict(commit.record.source_key, commit.record.url, owner) from error
@@ -535,7 +553,9 @@ class DynamoPostRepository:
                     "Update": {
                         "TableName": table,
                         "Key": {"PK": {"S": pk}, "SK": {"S": sk}},
-                        "UpdateExpression": "ADD #count :delta SET #name = if_not_exists(#name, :name)",
+                        "UpdateExpression": (
+                            "ADD #count :delta SET #name = if_not_exists(#name, :name)"
+                        ),
                         "ExpressionAttributeNames": {"#count": "count", "#name": "name"},
                         "ExpressionAttributeValues": {
                             ":delta": {"N": str(delta)},

@@ -92,7 +92,11 @@ def run_demo(project_dir: Path, posts_dir: Path, out_dir: Path) -> Summary:
         for record in sorted(repository.records(), key=lambda r: r.source_key):
             if record.live:
                 summary.published.append(
-                    {"source_key": record.source_key, "url": record.url, "warnings": list(record.warnings)}
+                    {
+                        "source_key": record.source_key,
+                        "url": record.url,
+                        "warnings": list(record.warnings),
+                    }
                 )
             elif record.status == "unpublished":
                 summary.unpublished.append(record.source_key)
@@ -130,7 +134,7 @@ class _Anchors(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if tag in ("div", "section", "article", "main") :
+        if tag in ("div", "section", "article", "main"):
             self._depth += 1
             if "post-body" in (values.get("class") or "").split() and self._body_depth is None:
                 self._body_depth = self._depth
@@ -209,7 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = run_demo(args.project.resolve(), args.posts, args.out)
         print(summary.text())
         if args.json:
-            args.json.write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=2), encoding="utf-8")
+            args.json.write_text(
+                json.dumps(asdict(summary), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
         if not args.no_serve:
             serve_directory(args.out, args.host, args.port)
     return 0

@@ -1,4 +1,4 @@
-"""Lambda events to keys: S3 notifications (bare or inside SQS messages) and table stream batches."""
+"""Lambda events to keys: S3 notifications (bare or in SQS messages) and table stream batches."""
 
 from __future__ import annotations
 

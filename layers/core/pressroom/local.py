@@ -57,7 +57,7 @@ _TemplateLoader.add_multi_constructor("!", _intrinsic)
 
 
 def load_template(path: Path) -> dict[str, Any]:
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)  # noqa: S506
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)
     if not isinstance(data, dict) or "Resources" not in data:
         raise ValueError(f"{path} is not a CloudFormation template")
     return data
@@ -100,7 +100,10 @@ def install_s3_event_fidelity() -> None:
             "sequencer": next_sequencer(),
         }
         if not event_name.startswith("s3:ObjectRemoved"):
-            obj |= {"size": getattr(key, "size", 0), "eTag": str(getattr(key, "etag", "")).strip('"')}
+            obj |= {
+                "size": getattr(key, "size", 0),
+                "eTag": str(getattr(key, "etag", "")).strip('"'),
+            }
         if bucket.is_versioned:
             obj["versionId"] = str(key.version_id)
         return {
@@ -124,7 +127,11 @@ def install_s3_event_fidelity() -> None:
     original_delete = models.S3Backend.delete_object
 
     def delete_object(
-        self: Any, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
+        self: Any,
+        bucket_name: str,
+        key_name: str,
+        version_id: str | None = None,
+        bypass: bool = False,
     ) -> tuple[bool, dict[str, Any]]:
         result = original_delete(self, bucket_name, key_name, version_id, bypass)
         meta = result[1] if isinstance(result, tuple) else {}
@@ -137,7 +144,7 @@ def install_s3_event_fidelity() -> None:
                 bucket,
                 marker,
             )
-        return result  # type: ignore[no-any-return]
+        return result
 
     notifications._get_s3_event = s3_event
     models.S3Backend.delete_object = delete_object  # type: ignore[method-assign]
@@ -313,7 +320,9 @@ class LocalStack:
             if "Filter" in entry:
                 rules = entry["Filter"]["S3Key"]["Rules"]
                 config["Filter"] = {
-                    "Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}
+                    "Key": {
+                        "FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]
+                    }
                 }
             queues.append(config)
         if queues:
@@ -331,7 +340,12 @@ class LocalStack:
                 queue = _ref(spec["Queue"])
                 assert queue is not None
                 self.queue_sources.append(
-                    QueueSource(lid, self.queue_urls[queue], self.arns[queue], int(spec.get("BatchSize", 10)))
+                    QueueSource(
+                        lid,
+                        self.queue_urls[queue],
+                        self.arns[queue],
+                        int(spec.get("BatchSize", 10)),
+                    )
                 )
             elif event.get("Type") == "DynamoDB":
                 table = _ref(spec["Stream"])
@@ -351,14 +365,20 @@ class LocalStack:
             props = self._props(function)
             code_dir = self.project_dir / str(props["CodeUri"])
             module_name, attribute = str(
-                props.get("Handler") or self.template.get("Globals", {}).get("Function", {}).get("Handler")
+                props.get("Handler")
+                or self.template.get("Globals", {}).get("Function", {}).get("Handler")
             ).rsplit(".", 1)
             module = _load_module(f"pressroom_fn_{function}", code_dir / f"{module_name}.py")
             self.handlers[function] = getattr(module, attribute)
         return self.handlers[function]
 
     # delivery ---------------------------------------------------------------------------------
-    def pump_queue(self, source: QueueSource, invoke: Callable[[str, dict[str, Any]], dict[str, Any]], retry_delay: int = 0) -> int:
+    def pump_queue(
+        self,
+        source: QueueSource,
+        invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
+        retry_delay: int = 0,
+    ) -> int:
         """Deliver one batch from the queue; failed messages become visible again after
         `retry_delay` seconds (the queue's redrive policy moves them to the DLQ in time)."""
         response = self.sqs.receive_message(
@@ -399,23 +419,33 @@ class LocalStack:
                     VisibilityTimeout=retry_delay,
                 )
             else:
-                self.sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                self.sqs.delete_message(
+                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
         return len(messages)
 
-    def pump_stream(self, source: StreamSource, invoke: Callable[[str, dict[str, Any]], dict[str, Any]]) -> int:
+    def pump_stream(
+        self, source: StreamSource, invoke: Callable[[str, dict[str, Any]], dict[str, Any]]
+    ) -> int:
         """Deliver one batch from each shard of the stream; a failed batch is retried in place."""
         delivered = 0
-        shards = self.streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"]["Shards"]
+        shards = self.streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"][
+            "Shards"
+        ]
         for shard in shards:
             shard_id = shard["ShardId"]
             if shard_id not in source.iterators:
                 source.iterators[shard_id] = self.streams.get_shard_iterator(
                     StreamArn=source.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
-            response = self.streams.get_records(ShardIterator=source.iterators[shard_id], Limit=source.batch_size)
+            response = self.streams.get_records(
+                ShardIterator=source.iterators[shard_id], Limit=source.batch_size
+            )
             records = response.get("Records", [])
             if not records:
-                source.iterators[shard_id] = response.get("NextShardIterator") or source.iterators[shard_id]
+                source.iterators[shard_id] = (
+                    response.get("NextShardIterator") or source.iterators[shard_id]
+                )
                 continue
             event = {"Records": [_lambda_stream_record(r, source.stream_arn) for r in records]}
             for _attempt in range(source.max_retries + 1):
@@ -425,14 +455,21 @@ class LocalStack:
                     continue
                 if not result.get("batchItemFailures"):
                     break
-            source.iterators[shard_id] = response.get("NextShardIterator") or source.iterators[shard_id]
+            source.iterators[shard_id] = (
+                response.get("NextShardIterator") or source.iterators[shard_id]
+            )
             delivered += len(records)
         return delivered
 
     def invoke(self, function: str, event: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return self.handler(function)(event, LambdaContext(function), **kwargs)
 
-    def drain(self, invoke: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None, retry_delay: int = 0, max_rounds: int = 10_000) -> DrainReport:
+    def drain(
+        self,
+        invoke: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+        retry_delay: int = 0,
+        max_rounds: int = 10_000,
+    ) -> DrainReport:
         """Deliver events until every queue and stream is empty."""
         invoke = invoke or self.invoke
         report = DrainReport()
@@ -442,12 +479,16 @@ class LocalStack:
                 count = self.pump_queue(queue, invoke, retry_delay)
                 moved += count
                 if count:
-                    report.invocations[queue.function] = report.invocations.get(queue.function, 0) + 1
+                    report.invocations[queue.function] = (
+                        report.invocations.get(queue.function, 0) + 1
+                    )
             for stream in self.stream_sources:
                 count = self.pump_stream(stream, invoke)
                 moved += count
                 if count:
-                    report.invocations[stream.function] = report.invocations.get(stream.function, 0) + 1
+                    report.invocations[stream.function] = (
+                        report.invocations.get(stream.function, 0) + 1
+                    )
             if not moved and not self._in_flight():
                 return report
         return report
@@ -457,7 +498,10 @@ class LocalStack:
         for queue in self.queue_sources:
             attributes = self.sqs.get_queue_attributes(
                 QueueUrl=queue.queue_url,
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
             )["Attributes"]
             total += int(attributes.get("ApproximateNumberOfMessages", 0))
             total += int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))

@@ -16,6 +16,7 @@ from pressroom.ports import (
     PostRecord,
     PostRepository,
     PostState,
+    PostStatus,
     Rejection,
     SiteStore,
     SourceStore,
@@ -88,7 +89,9 @@ class Publisher:
                 return outcome
         raise TransientError(f"{change.key}: the post kept changing while it was processed")
 
-    def _apply(self, change: SourceChange, sequencer: str, state: PostState) -> PublishOutcome | None:
+    def _apply(
+        self, change: SourceChange, sequencer: str, state: PostState
+    ) -> PublishOutcome | None:
         version = change.version_id
         removed = change.removed
         if removed:
@@ -144,7 +147,7 @@ class Publisher:
             categories=post.categories,
             tags=post.tags,
         )
-        status = "published" if post.published else "unpublished"
+        status: PostStatus = "published" if post.published else "unpublished"
         warnings = tuple(self._broken_links(post)) if post.published else ()
         return PostRecord(key, sequencer, version, status, post.url, listed, warnings)
 
@@ -162,7 +165,11 @@ class Publisher:
             return True
         for kind in ("category", "tag"):
             prefix, _, suffix = urls.landing(kind, "\x00").partition("\x00")
-            if path.startswith(prefix) and path.endswith(suffix) and len(path) > len(prefix + suffix):
+            if (
+                path.startswith(prefix)
+                and path.endswith(suffix)
+                and len(path) > len(prefix + suffix)
+            ):
                 slug = path[len(prefix) : len(path) - len(suffix)]
                 if "/" not in slug:
                     term = self.repository.term(kind, slug)
@@ -204,7 +211,9 @@ class Publisher:
                 return
             # A newer version was committed while we wrote: make sure its page wins.
             previous, record, html = record, current, None
-        raise TransientError(f"{record.source_key}: the post kept changing while its page was written")
+        raise TransientError(
+            f"{record.source_key}: the post kept changing while its page was written"
+        )
 
     def _render_version(self, record: PostRecord) -> str | None:
         raw = self.source.read(
@@ -217,9 +226,7 @@ class Publisher:
         return self.renderer.render_post(post)
 
 
-def dirty_pages(
-    images: Iterable[Mapping[str, Any]], config: SiteConfig
-) -> set[PageRef]:
+def dirty_pages(images: Iterable[Mapping[str, Any]], config: SiteConfig) -> set[PageRef]:
     """The index pages that a batch of changed table items (old and new images) makes stale."""
     dirty: set[PageRef] = set()
     for image in images:

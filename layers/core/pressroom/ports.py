@@ -80,7 +80,7 @@ class PostState:
 
 @dataclass(frozen=True)
 class Commit:
-    """A transition of one source key from `previous` to `record`, applied atomically or not at all."""
+    """A transition of one source key from `previous` to `record`, applied all or nothing."""
 
     record: PostRecord
     previous: PostRecord | None

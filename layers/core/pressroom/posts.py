@@ -14,9 +14,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
 
-import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
@@ -75,12 +74,12 @@ def format_date(when: datetime) -> str:
 class _FrontMatterLoader(yaml.SafeLoader):
     """Safe YAML that keeps `10:00`, `yes`, `on` and dates as strings and rejects duplicate keys."""
 
-    yaml_implicit_resolvers: dict[Any, Any] = {}
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}  # type: ignore[misc]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -89,18 +88,22 @@ class _FrontMatterLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# Only unambiguous scalars are typed; `10:00`, `yes`, `3.10`, `+1` and dates stay text.
 for _tag, _pattern, _first in (
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
-    ("tag:yaml.org,2002:float", r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$", "-+0123456789."),
+    ("tag:yaml.org,2002:int", r"^-?(?:0|[1-9][0-9]*)$", "-0123456789"),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
 ):
     _FrontMatterLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
-class _FrontMatterHandler(YAMLHandler):  # type: ignore[misc]
+class _FrontMatterHandler(YAMLHandler):
+    """python-frontmatter's YAML handler with an exact boundary (blank lines are content)."""
+
+    FM_BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
+
     def load(self, fm: str, **kwargs: object) -> Any:
-        return yaml.load(fm, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(fm, Loader=_FrontMatterLoader)
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +113,7 @@ def _markdown() -> MarkdownIt:
 
 def render_markdown(text: str) -> str:
     """CommonMark to HTML; raw HTML passes through untouched."""
-    return _markdown().render(text)
+    return str(_markdown().render(text))
 
 
 def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
@@ -130,9 +133,7 @@ def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
     if not raw.strip():
         raise InvalidPost(source_key, [PostProblem("file", "is empty", "upload the post's text")])
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InvalidPost(
-            source_key, [PostProblem("file", "is UTF-16", "save the file as UTF-8")]
-        )
+        raise InvalidPost(source_key, [PostProblem("file", "is UTF-16", "save the file as UTF-8")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -168,9 +169,7 @@ def _guess_encoding(raw: bytes) -> str:
     return ""
 
 
-def parse_post(
-    source_key: str, raw: bytes, config: SiteConfig, layouts: Collection[str]
-) -> Post:
+def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collection[str]) -> Post:
     """Parse and validate one source file. Raises InvalidPost listing every problem."""
     text = decode_source(source_key, raw, config)
     text = text.replace("\r\n", "\n")
@@ -179,8 +178,9 @@ def parse_post(
     file_date, file_slug = _from_file_name(source_key)
 
     title = _title(front, config, problems)
-    when = _date(front.get("date"), file_date, config, problems) if "date" in front else None
-    if "date" not in front:
+    has_date = front.get("date") not in (None, "")
+    when = _date(front["date"], config, problems) if has_date else None
+    if not has_date:
         if file_date is None:
             problems.append(
                 PostProblem(
@@ -210,7 +210,11 @@ def parse_post(
         )
     published = front.get("published", True)
     if not isinstance(published, bool):
-        problems.append(PostProblem("published", f"{published!r} is not true or false", "write `published: false`"))
+        problems.append(
+            PostProblem(
+                "published", f"{published!r} is not true or false", "write `published: false`"
+            )
+        )
 
     url = ""
     if when is not None and slug:
@@ -258,10 +262,17 @@ def _split_front_matter(source_key: str, text: str) -> tuple[dict[str, Any], str
     if not re.search(r"^-{3,}[ \t]*$", text.split("\n", 1)[1] if "\n" in text else "", re.M):
         raise InvalidPost(
             source_key,
-            [PostProblem("front matter", "is not closed", "add a line `---` after the last key", 1)],
+            [
+                PostProblem(
+                    "front matter", "is not closed", "add a line `---` after the last key", 1
+                )
+            ],
         )
+    handler = _FrontMatterHandler()
+    front, body = handler.split(text)
+    body = body.removeprefix("\n")
     try:
-        metadata, body = frontmatter.parse(text, handler=_FrontMatterHandler())
+        metadata = handler.load(front) if front.strip() else {}
     except yaml.YAMLError as error:
         raise InvalidPost(source_key, [_yaml_problem(error)]) from None
     except (RecursionError, ValueError, OverflowError) as error:
@@ -289,7 +300,7 @@ def _yaml_problem(error: yaml.YAMLError) -> PostProblem:
     context = getattr(error, "context", None)
     message = f"is not valid YAML: {problem}" + (f" ({context})" if context else "")
     hint = (
-        "quote values that contain `: ` or `#`; inside a double-quoted title write \\\" "
+        'quote values that contain `: ` or `#`; inside a double-quoted title write \\" '
         "for a quote mark, or use single quotes or 「」 instead"
     )
     if "duplicate key" in str(problem):
@@ -342,9 +353,7 @@ def _title(front: dict[str, Any], config: SiteConfig, problems: list[PostProblem
     return title
 
 
-def _date(
-    value: Any, file_date: datetime | None, config: SiteConfig, problems: list[PostProblem]
-) -> datetime | None:
+def _date(value: Any, config: SiteConfig, problems: list[PostProblem]) -> datetime | None:
     text = str(value).strip() if value is not None else ""
     match = _DATE.match(text)
     if not match:
@@ -371,7 +380,9 @@ def _date(
         )
     except ValueError as error:
         problems.append(
-            PostProblem("date", f"{text!r} is impossible ({error})", "check the day, month and time")
+            PostProblem(
+                "date", f"{text!r} is impossible ({error})", "check the day, month and time"
+            )
         )
         return None
     return naive.replace(tzinfo=offset or config.zone)
@@ -399,7 +410,9 @@ def _terms(
         for item in many:
             if isinstance(item, dict | list):
                 problems.append(
-                    PostProblem(plural, f"contains {item!r}", f"list plain names: `{plural}: [a, b]`")
+                    PostProblem(
+                        plural, f"contains {item!r}", f"list plain names: `{plural}: [a, b]`"
+                    )
                 )
             elif item is not None:
                 names.append(str(item))
@@ -485,25 +498,55 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+_VOID_ELEMENTS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+
+
 class _TextExtractor(HTMLParser):
+    """Visible text of an HTML fragment (skips scripts, styles and display:none elements)."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self._hidden = 0
+        self._hidden_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        style = dict(attrs).get("style") or ""
-        if tag in ("script", "style") or "display:none" in style.replace(" ", ""):
-            self._hidden += 1
+        if tag in _VOID_ELEMENTS:
+            if tag == "br" and not self._hidden_depth:
+                self.parts.append(" ")
+            return
+        if self._hidden_depth:
+            self._hidden_depth += 1
+            return
+        style = (dict(attrs).get("style") or "").replace(" ", "").lower()
+        if tag in ("script", "style") or "display:none" in style:
+            self._hidden_depth = 1
 
     def handle_endtag(self, tag: str) -> None:
-        if self._hidden and tag in ("script", "style", "p", "div", "span"):
-            self._hidden -= 1
-        if tag in ("p", "br", "li", "blockquote", "h1", "h2", "h3", "div"):
+        if tag in _VOID_ELEMENTS:
+            return
+        if self._hidden_depth:
+            self._hidden_depth -= 1
+        elif tag in ("p", "li", "blockquote", "h1", "h2", "h3", "h4", "div", "tr"):
             self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden:
+        if not self._hidden_depth:
             self.parts.append(data)
 
 

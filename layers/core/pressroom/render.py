@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from pressroom.config import SiteConfig
-from pressroom.posts import Post, Term
+from pressroom.posts import Post
 from pressroom.site import PageRef, SiteUrls, TaxonomyKind, href
 
 SITE_LAYOUTS = frozenset({"base", "category", "tag", "home", "404"})
@@ -61,7 +61,9 @@ class SiteRenderer:
         self.env.filters["href"] = href
         self.env.globals.update(site=config, urls=self.urls)
         self.post_layouts = frozenset(
-            path.stem for path in layouts_dir.glob("*.html") if path.stem not in SITE_LAYOUTS and not path.stem.startswith("_")
+            path.stem
+            for path in layouts_dir.glob("*.html")
+            if path.stem not in SITE_LAYOUTS and not path.stem.startswith("_")
         )
 
     @classmethod
@@ -128,4 +130,3 @@ class SiteRenderer:
 
 def post_entry(post: Post) -> Entry:
     return Entry(post.title, post.url, post.display_date, post.excerpt)
-

@@ -119,7 +119,9 @@ class SiteUrls:
 
     def archive(self, kind: TaxonomyKind, slug: str, month: str) -> str:
         pattern = (
-            self.config.category_archive_path if kind == "category" else self.config.tag_archive_path
+            self.config.category_archive_path
+            if kind == "category"
+            else self.config.tag_archive_path
         )
         year, mon = month.split("-")
         return expand(pattern, {"name": slug, "year": year, "month": mon})
@@ -143,6 +145,12 @@ class SiteUrls:
     def absolute(self, url: str) -> str:
         return self.config.url + href(url)
 
+    def _same_host(self, hostname: str | None, port: int | None) -> bool:
+        default_ports = (None, 80, 443)
+        return (hostname or "") == (self._site.hostname or "") and (
+            port == self._site.port or (port in default_ports and self._site.port in default_ports)
+        )
+
     def internal_path(self, link: str, page_url: str) -> str | None:
         """The site path a link in a page points to, or None when it leaves the site."""
         link = link.strip()
@@ -151,10 +159,7 @@ class SiteUrls:
         parts = urlsplit(link)
         if parts.scheme and parts.scheme not in ("http", "https"):
             return None
-        if parts.netloc and parts.netloc.lower() != self._site.netloc.lower():
+        if parts.netloc and not self._same_host(parts.hostname, parts.port):
             return None
-        if parts.netloc:
-            path = parts.path or "/"
-        else:
-            path = urlsplit(urljoin(page_url, link)).path
+        path = (parts.path or "/") if parts.netloc else urlsplit(urljoin(page_url, link)).path
         return unquote(path) or "/"
