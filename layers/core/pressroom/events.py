@@ -22,7 +22,9 @@ def is_s3_notification(event: dict[str, Any]) -> bool:
 
 def source_changes(s3_event: dict[str, Any]) -> list[SourceChange]:
     """Changes under posts/ named by an S3 notification (test events name none)."""
-    changes = []
+    changes: list[SourceChange] = []
+    if not s3_event.get("Records"):
+        return changes
     for record in S3Event(s3_event).records:
         name = record.event_name
         if not name.startswith(("ObjectCreated:", "ObjectRemoved:")):
