@@ -274,7 +274,7 @@ def _split_front_matter(source_key: str, text: str) -> tuple[dict[str, Any], str
     try:
         metadata = handler.load(front) if front.strip() else {}
     except yaml.YAMLError as error:
-        raise InvalidPost(source_key, [_yaml_problem(error)]) from None
+        raise InvalidPost(source_key, [_yaml_problem(error, text)]) from None
     except (RecursionError, ValueError, OverflowError) as error:
         raise InvalidPost(
             source_key, [PostProblem("front matter", f"cannot be read ({error})", "simplify it")]
@@ -293,21 +293,33 @@ def _split_front_matter(source_key: str, text: str) -> tuple[dict[str, Any], str
     return metadata, body
 
 
-def _yaml_problem(error: yaml.YAMLError) -> PostProblem:
+def _yaml_problem(error: yaml.YAMLError, text: str) -> PostProblem:
     mark = getattr(error, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
-    problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None)
-    message = f"is not valid YAML: {problem}" + (f" ({context})" if context else "")
-    hint = (
-        'quote values that contain `: ` or `#`; inside a double-quoted title write \\" '
-        "for a quote mark, or use single quotes or 「」 instead"
-    )
-    if "duplicate key" in str(problem):
-        hint = "keep only one line for each key"
-    if "found character '\\t'" in str(problem):
+    problem = str(getattr(error, "problem", None) or error)
+    lines = text.split("\n")
+    source_line = lines[line - 1].strip() if line and line <= len(lines) else ""
+    shown = f" in `{source_line[:80]}`" if source_line else ""
+    message = f"is not valid YAML ({problem}){shown}"
+    hint = "quote values that contain `: ` or start with `[`, `{`, `*`, `&`, `!` or `|`"
+    if "duplicate key" in problem:
+        message, hint = f"has a {problem}", "keep only one line for each key"
+    elif "\\t" in problem or "\t" in source_line:
         hint = "indent with spaces, not tabs"
+    elif _has_inner_quote(source_line):
+        key = source_line.split(":", 1)[0]
+        message = f"{key} contains a double quote inside double quotes{shown}"
+        hint = (
+            f'write \\" for each quote inside the value, or wrap the {key} in single quotes, '
+            "or use “” or 「」"
+        )
     return PostProblem("front matter", message, hint, line)
+
+
+def _has_inner_quote(line: str) -> bool:
+    _, _, value = line.partition(":")
+    value = value.strip()
+    return value.startswith('"') and value.replace('\\"', "").count('"') > 2
 
 
 def _from_file_name(source_key: str) -> tuple[datetime | None, str]:
