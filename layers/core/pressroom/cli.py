@@ -192,24 +192,203 @@ def serve_directory(directory: Path, host: str, port: int) -> None:
             print("stopped")
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where `publish`, `unpublish` and `redrive` act: the local stack or a deployed one."""
+
+    s3: Any
+    sqs: Any
+    source_bucket: str
+    ingest_queue_url: str
+    dead_letter_queue_url: str
+    site_url: str
+
+
+def resolve_target(args: argparse.Namespace) -> Target:
+    import boto3
+
+    from pressroom.local import local_name
+
+    if args.stack:
+        session = boto3.session.Session()
+        stack = session.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        return Target(
+            session.client("s3"),
+            session.client("sqs"),
+            outputs["SourceBucketName"],
+            outputs["IngestQueueUrl"],
+            outputs["DeadLetterQueueUrl"],
+            outputs["SiteUrl"].rstrip("/"),
+        )
+    for name, value in LOCAL_ENVIRONMENT.items():
+        if name.startswith("AWS_"):
+            os.environ.setdefault(name, value)
+    session = boto3.session.Session(region_name=os.environ["AWS_DEFAULT_REGION"])
+    sqs = session.client("sqs", endpoint_url=args.endpoint_url)
+
+    def queue_url(logical_id: str) -> str:
+        return str(sqs.get_queue_url(QueueName=local_name("pressroom", logical_id))["QueueUrl"])
+
+    return Target(
+        session.client("s3", endpoint_url=args.endpoint_url),
+        sqs,
+        local_name("pressroom", "SourceBucket"),
+        queue_url("IngestQueue") if args.command == "redrive" else "",
+        queue_url("IngestDeadLetterQueue") if args.command == "redrive" else "",
+        args.site_url.rstrip("/"),
+    )
+
+
+def source_key(name: str) -> str:
+    """`posts/x.md`, `x.md` and `some/dir/x.md` (a local path) all name `posts/x.md`."""
+    return name if name.startswith("posts/") else "posts/" + Path(name).name
+
+
+def publish_files(args: argparse.Namespace) -> int:
+    from pressroom.errors import InvalidPost
+    from pressroom.posts import parse_post
+    from pressroom.render import SiteRenderer
+    from pressroom.site import href
+
+    renderer = SiteRenderer.from_directory(args.project / "templates")
+    target = resolve_target(args)
+    failures = 0
+    for name in args.files:
+        path = Path(name)
+        key = source_key(name)
+        raw = path.read_bytes()
+        target.s3.put_object(Bucket=target.source_bucket, Key=key, Body=raw)
+        try:
+            post = parse_post(key, raw, renderer.config, renderer.post_layouts)
+        except InvalidPost as error:
+            failures += 1
+            print(f"{key}: uploaded, but it will be rejected:")
+            print("\n".join(f"  - {problem}" for problem in error.problems))
+            continue
+        where = f"{target.site_url}{href(post.url)}" if post.published else "(published: false)"
+        print(f"{key} -> {where}")
+    return 1 if failures else 0
+
+
+def unpublish_keys(args: argparse.Namespace) -> int:
+    target = resolve_target(args)
+    for name in args.keys:
+        key = source_key(name)
+        target.s3.delete_object(Bucket=target.source_bucket, Key=key)
+        print(f"{key}: deleted; its pages will be taken down")
+    return 0
+
+
+def redrive(args: argparse.Namespace) -> int:
+    target = resolve_target(args)
+    moved = 0
+    while True:
+        messages = target.sqs.receive_message(
+            QueueUrl=target.dead_letter_queue_url, MaxNumberOfMessages=10
+        ).get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            target.sqs.send_message(QueueUrl=target.ingest_queue_url, MessageBody=message["Body"])
+            target.sqs.delete_message(
+                QueueUrl=target.dead_letter_queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+            moved += 1
+    print(f"moved {moved} messages from the dead-letter queue back to the ingest queue")
+    return 0
+
+
+def fetch_status(site_url: str) -> dict[str, Any]:
+    import urllib.request
+
+    from pressroom.serve import STATUS_PATH
+
+    with urllib.request.urlopen(site_url.rstrip("/") + STATUS_PATH, timeout=10) as response:
+        return dict(json.loads(response.read().decode("utf-8")))
+
+
+def status_text(status: dict[str, Any]) -> str:
+    queue, stream = status["queue"], status["stream"]
+    lines = [
+        f"{'idle' if status['idle'] else 'busy'}: queue {queue['waiting']} waiting, "
+        f"{queue['in_flight']} in flight, {queue['dead_letters']} in the dead-letter queue; "
+        f"stream lag {stream['lag']}; {status.get('published', 0)} posts published",
+    ]
+    for item in status.get("rejected", []):
+        lines.append(f"rejected {item['source_key']}:")
+        lines.extend(f"  - {problem}" for problem in item["problems"])
+    return "\n".join(lines)
+
+
+def show_status(args: argparse.Namespace) -> int:
+    import time
+    import urllib.error
+
+    deadline = time.monotonic() + args.timeout
+    while True:
+        try:
+            status = fetch_status(args.site_url)
+        except (urllib.error.URLError, OSError) as error:
+            if not args.wait or time.monotonic() > deadline:
+                print(f"pressroom serve is not answering on {args.site_url}: {error}")
+                return 2
+            time.sleep(0.5)
+            continue
+        if not args.wait or status["idle"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    print(json.dumps(status, ensure_ascii=False, indent=2) if args.json else status_text(status))
+    return 0 if status["idle"] or not args.wait else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pressroom", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
     demo = commands.add_parser("demo", help="run the real pipeline on moto over a folder of posts")
     demo.add_argument("--posts", type=Path, default=Path("examples/posts"))
     demo.add_argument("--out", type=Path, default=Path("_site"))
-    demo.add_argument("--project", type=Path, default=Path("."), help="folder with template.yaml")
     demo.add_argument("--json", type=Path, help="also write the summary as JSON here")
     demo.add_argument("--no-serve", action="store_true", help="do not serve the result")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
+
+    serve = commands.add_parser("serve", help="run the whole system locally (moto + handlers)")
+    serve.add_argument("--posts", type=Path, help="publish this folder's files at start")
+    serve.add_argument("--watch", type=Path, help="keep this folder in sync with posts/")
+    serve.add_argument("--port", type=int, default=8000, help="site port")
+    serve.add_argument("--aws-port", type=int, default=5000, help="moto (AWS endpoint) port")
+    serve.add_argument("--host", default="127.0.0.1")
+
+    status = commands.add_parser("status", help="queue, stream and rejected posts of `serve`")
+    status.add_argument("--site-url", default="http://127.0.0.1:8000")
+    status.add_argument("--wait", action="store_true", help="wait until the system is idle")
+    status.add_argument("--timeout", type=float, default=120.0)
+    status.add_argument("--json", action="store_true")
+
+    publish = commands.add_parser("publish", help="upload posts and print their URLs")
+    publish.add_argument("files", nargs="+")
+    unpublish = commands.add_parser("unpublish", help="delete posts (source keys or file names)")
+    unpublish.add_argument("keys", nargs="+")
+    redrive_parser = commands.add_parser("redrive", help="move dead letters back to the queue")
+    for command in (publish, unpublish, redrive_parser):
+        command.add_argument("--endpoint-url", default="http://127.0.0.1:5000")
+        command.add_argument("--stack", help="act on this deployed CloudFormation stack")
+        command.add_argument("--site-url", default="http://127.0.0.1:8000")
+    for command in (demo, serve, publish):
+        command.add_argument(
+            "--project", type=Path, default=Path("."), help="template.yaml's folder"
+        )
     args = parser.parse_args(argv)
 
+    if args.command in ("demo", "serve") and not (args.project / "template.yaml").is_file():
+        parser.error(f"no template.yaml in {args.project.resolve()} (use --project)")
+    for folder in ("posts", "watch"):
+        value = getattr(args, folder, None)
+        if value is not None and not value.is_dir():
+            parser.error(f"--{folder} {value} is not a folder")
     if args.command == "demo":
-        if not (args.project / "template.yaml").is_file():
-            parser.error(f"no template.yaml in {args.project.resolve()} (use --project)")
-        if not args.posts.is_dir():
-            parser.error(f"--posts {args.posts} is not a folder")
         summary = run_demo(args.project.resolve(), args.posts, args.out)
         print(summary.text())
         if args.json:
@@ -218,7 +397,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if not args.no_serve:
             serve_directory(args.out, args.host, args.port)
-    return 0
+        return 0
+    if args.command == "serve":
+        from pressroom.serve import serve as run_serve
+
+        return run_serve(
+            args.project.resolve(), args.host, args.port, args.aws_port, args.posts, args.watch
+        )
+    handlers = {
+        "status": show_status,
+        "publish": publish_files,
+        "unpublish": unpublish_keys,
+        "redrive": redrive,
+    }
+    return handlers[args.command](args)
 
 
 if __name__ == "__main__":

@@ -151,6 +151,13 @@ def install_s3_event_fidelity() -> None:
     _installed = True
 
 
+def local_name(stack_name: str, logical_id: str) -> str:
+    """The physical name a resource gets in the local stack: readable and stable."""
+    words = re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id).lower()
+    digest = hashlib.sha1(f"{stack_name}/{logical_id}".encode()).hexdigest()[:6]
+    return f"{stack_name}-{words}-{digest}"
+
+
 # -- resources and event sources --------------------------------------------------------------
 @dataclass
 class QueueSource:
@@ -200,7 +207,13 @@ class DrainReport:
 class LocalStack:
     """template.yaml on moto: names, clients, and a pump that delivers events to the handlers."""
 
-    def __init__(self, project_dir: Path, session: Any, stack_name: str = "pressroom") -> None:
+    def __init__(
+        self,
+        project_dir: Path,
+        session: Any,
+        stack_name: str = "pressroom",
+        endpoint_url: str | None = None,
+    ) -> None:
         self.project_dir = project_dir
         self.template = load_template(project_dir / "template.yaml")
         self.resources: dict[str, dict[str, Any]] = self.template["Resources"]
@@ -212,27 +225,44 @@ class LocalStack:
         self.queue_sources: list[QueueSource] = []
         self.stream_sources: list[StreamSource] = []
         self.handlers: dict[str, Handler] = {}
-        self.s3 = session.client("s3")
-        self.sqs = session.client("sqs")
-        self.dynamodb = session.client("dynamodb")
-        self.streams = session.client("dynamodbstreams")
+        self.endpoint_url = endpoint_url
+        self.s3 = session.client("s3", endpoint_url=endpoint_url)
+        self.sqs = session.client("sqs", endpoint_url=endpoint_url)
+        self.dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
+        self.streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
 
     # names ------------------------------------------------------------------------------------
     def _physical(self, logical_id: str) -> str:
-        words = re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id).lower()
-        digest = hashlib.sha1(f"{self.stack_name}/{logical_id}".encode()).hexdigest()[:6]
-        return f"{self.stack_name}-{words}-{digest}"
+        return local_name(self.stack_name, logical_id)
 
     def _of_type(self, kind: str) -> list[str]:
         return [lid for lid, res in self.resources.items() if res.get("Type") == kind]
 
+    def name(self, logical_id: str) -> str:
+        """The local physical name of a resource (stable: derived from stack and logical id)."""
+        return self.names.get(logical_id) or self._physical(logical_id)
+
     def settings(self) -> Settings:
         return Settings(
-            source_bucket=self.names["SourceBucket"],
-            site_bucket=self.names["SiteBucket"],
-            posts_table=self.names["PostsTable"],
+            source_bucket=self.name("SourceBucket"),
+            site_bucket=self.name("SiteBucket"),
+            posts_table=self.name("PostsTable"),
             templates_dir=self.project_dir / "templates",
+            endpoint_url=self.endpoint_url,
         )
+
+    def environment(self) -> dict[str, str]:
+        """The variables a function of this stack finds in its environment."""
+        settings = self.settings()
+        variables = {
+            "SOURCE_BUCKET": settings.source_bucket,
+            "SITE_BUCKET": settings.site_bucket,
+            "POSTS_TABLE": settings.posts_table,
+            "TEMPLATES_DIR": str(settings.templates_dir),
+        }
+        if self.endpoint_url:
+            variables["AWS_ENDPOINT_URL"] = self.endpoint_url
+        return variables
 
     # creation ---------------------------------------------------------------------------------
     def create(self) -> LocalStack:
@@ -377,10 +407,11 @@ class LocalStack:
         self,
         source: QueueSource,
         invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
-        retry_delay: int = 0,
+        retry_delay: int | None = 0,
     ) -> int:
         """Deliver one batch from the queue; failed messages become visible again after
-        `retry_delay` seconds (the queue's redrive policy moves them to the DLQ in time)."""
+        `retry_delay` seconds, or after the queue's visibility timeout when None (the redrive
+        policy moves them to the DLQ after maxReceiveCount receives)."""
         response = self.sqs.receive_message(
             QueueUrl=source.queue_url,
             MaxNumberOfMessages=min(source.batch_size, 10),
@@ -413,6 +444,8 @@ class LocalStack:
             failed = {message["MessageId"] for message in messages}
         for message in messages:
             if message["MessageId"] in failed:
+                if retry_delay is None:
+                    continue
                 self.sqs.change_message_visibility(
                     QueueUrl=source.queue_url,
                     ReceiptHandle=message["ReceiptHandle"],
@@ -536,3 +569,182 @@ def _load_module(name: str, path: Path) -> ModuleType:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module
+
+
+Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+class EventPump:
+    """Lambda's event source mappings, in real time: background threads that poll the ingest
+    queue and the table stream and invoke the handlers, with the template's batch sizes,
+    batching window, visibility timeout and retries."""
+
+    def __init__(self, stack: LocalStack, invoke: Invoke, poll_seconds: float = 0.1) -> None:
+        self.stack = stack
+        self.invoke = invoke
+        self.poll_seconds = poll_seconds
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.busy = 0
+        self.invocations: dict[str, int] = {}
+        self.failures: dict[str, int] = {}
+        self.buffers: dict[str, list[dict[str, Any]]] = {}
+        self.threads: list[threading.Thread] = []
+        self.windows = {
+            source.function: self._window(source.function) for source in stack.stream_sources
+        }
+
+    def _window(self, function: str) -> float:
+        for event in (self.stack._props(function).get("Events") or {}).values():
+            if event.get("Type") == "DynamoDB":
+                return float(
+                    (event.get("Properties") or {}).get("MaximumBatchingWindowInSeconds", 0)
+                )
+        return 0.0
+
+    def start(self) -> EventPump:
+        for queue in self.stack.queue_sources:
+            self.threads.append(
+                threading.Thread(target=self._queue_loop, args=(queue,), daemon=True)
+            )
+        for stream in self.stack.stream_sources:
+            self.threads.append(
+                threading.Thread(target=self._stream_loop, args=(stream,), daemon=True)
+            )
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+    def _call(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self.busy += 1
+            self.invocations[function] = self.invocations.get(function, 0) + 1
+        try:
+            result = self.invoke(function, event)
+        except Exception:
+            with self.lock:
+                self.failures[function] = self.failures.get(function, 0) + 1
+            raise
+        finally:
+            with self.lock:
+                self.busy -= 1
+        if result.get("batchItemFailures"):
+            with self.lock:
+                self.failures[function] = self.failures.get(function, 0) + 1
+        return result
+
+    def _queue_loop(self, source: QueueSource) -> None:
+        while not self.stopping.is_set():
+            try:
+                delivered = self.stack.pump_queue(source, self._call, retry_delay=None)
+            except Exception:
+                delivered = 0
+            if not delivered:
+                self.stopping.wait(self.poll_seconds)
+
+    def _stream_loop(self, source: StreamSource) -> None:
+        buffer = self.buffers.setdefault(source.function, [])
+        first_seen = 0.0
+        window = self.windows.get(source.function, 0.0)
+        while not self.stopping.is_set():
+            was_empty = not buffer
+            try:
+                fetched = self._fetch(source, source.batch_size - len(buffer), buffer)
+            except Exception:
+                fetched = 0
+            if fetched and was_empty:
+                first_seen = time.monotonic()
+            full = len(buffer) >= source.batch_size
+            if buffer and (full or time.monotonic() - first_seen >= window):
+                batch = list(buffer)
+                event = {"Records": [_lambda_stream_record(r, source.stream_arn) for r in batch]}
+                for _attempt in range(source.max_retries + 1):
+                    try:
+                        if not self._call(source.function, event).get("batchItemFailures"):
+                            break
+                    except Exception:
+                        continue
+                with self.lock:
+                    del buffer[: len(batch)]
+            elif not fetched:
+                self.stopping.wait(self.poll_seconds)
+
+    def _fetch(self, source: StreamSource, limit: int, buffer: list[dict[str, Any]]) -> int:
+        """Read up to `limit` records into the buffer; the iterator moves under the same lock,
+        so a record is always either unread or buffered (never invisible to `stream_lag`)."""
+        fetched = 0
+        if limit <= 0:
+            return fetched
+        for shard_id, iterator in self._iterators(source).items():
+            response = self.stack.streams.get_records(ShardIterator=iterator, Limit=limit)
+            records = response.get("Records", [])
+            with self.lock:
+                buffer.extend(records)
+                source.iterators[shard_id] = response.get("NextShardIterator") or iterator
+            fetched += len(records)
+        return fetched
+
+    def _iterators(self, source: StreamSource) -> dict[str, str]:
+        description = self.stack.streams.describe_stream(StreamArn=source.stream_arn)
+        for shard in description["StreamDescription"]["Shards"]:
+            if shard["ShardId"] not in source.iterators:
+                source.iterators[shard["ShardId"]] = self.stack.streams.get_shard_iterator(
+                    StreamArn=source.stream_arn,
+                    ShardId=shard["ShardId"],
+                    ShardIteratorType="TRIM_HORIZON",
+                )["ShardIterator"]
+        with self.lock:
+            return dict(source.iterators)
+
+    def stream_lag(self) -> int:
+        """Records written to the streams and not yet handled (buffered or not yet read)."""
+        lag = 0
+        for source in self.stack.stream_sources:
+            with self.lock:
+                lag += len(self.buffers.get(source.function, []))
+                iterators = list(source.iterators.values())
+            for iterator in iterators:
+                response = self.stack.streams.get_records(ShardIterator=iterator, Limit=1000)
+                lag += len(response.get("Records", []))
+        return lag
+
+    def status(self) -> dict[str, Any]:
+        queues = {"waiting": 0, "in_flight": 0, "dead_letters": 0}
+        for queue in self.stack.queue_sources:
+            attributes = self._queue_attributes(queue.queue_url)
+            queues["waiting"] += attributes[0]
+            queues["in_flight"] += attributes[1]
+        for lid in self.stack._of_type("AWS::SQS::Queue"):
+            if lid not in {self._logical(q.queue_url) for q in self.stack.queue_sources}:
+                queues["dead_letters"] += sum(self._queue_attributes(self.stack.queue_urls[lid]))
+        lag = self.stream_lag()
+        with self.lock:
+            busy = self.busy
+            invocations = dict(self.invocations)
+            failures = dict(self.failures)
+        return {
+            "idle": not (queues["waiting"] or queues["in_flight"] or lag or busy),
+            "queue": queues,
+            "stream": {"lag": lag},
+            "running": busy,
+            "invocations": invocations,
+            "failed_invocations": failures,
+        }
+
+    def _logical(self, queue_url: str) -> str:
+        return next(lid for lid, url in self.stack.queue_urls.items() if url == queue_url)
+
+    def _queue_attributes(self, url: str) -> tuple[int, int]:
+        attributes = self.stack.sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return (
+            int(attributes.get("ApproximateNumberOfMessages", 0)),
+            int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        )

@@ -1,0 +1,268 @@
+"""`pressroom serve`: the whole system on one machine.
+
+An embedded moto server on loopback holds template.yaml's resources; the event sources are
+driven in-process through the real handlers; the site bucket is served over HTTP as CloudFront
+would serve it; `/_pressroom/status` tells scripts and editors when the system is idle and why a
+post did not appear.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+STATUS_PATH = "/_pressroom/status"
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+POWERTOOLS_LOCAL = {
+    "POWERTOOLS_SERVICE_NAME": "pressroom",
+    "POWERTOOLS_METRICS_NAMESPACE": "Pressroom",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+def site_response(s3: Any, bucket: str, raw_path: str) -> tuple[int, dict[str, str], bytes]:
+    """What CloudFront answers for a path: the object (folders and / serve index.html), or the
+    site's 404.html with status 404."""
+    path = unquote(urlsplit(raw_path).path)
+    key = (path + "index.html" if path.endswith("/") else path).lstrip("/")
+    for candidate, status in ((key, 200), ("404.html", 404)):
+        if not candidate or ".." in candidate.split("/"):
+            continue
+        try:
+            obj = s3.get_object(Bucket=bucket, Key=candidate)
+        except s3.exceptions.NoSuchKey:
+            continue
+        headers = {"Content-Type": obj.get("ContentType") or "application/octet-stream"}
+        if obj.get("CacheControl"):
+            headers["Cache-Control"] = obj["CacheControl"]
+        if obj.get("ETag"):
+            headers["ETag"] = obj["ETag"]
+        return status, headers, obj["Body"].read()
+    return 404, {"Content-Type": "text/plain; charset=utf-8"}, b"404 Not Found\n"
+
+
+class SiteServer(ThreadingHTTPServer):
+    """HTTP front of the site bucket, plus the status endpoint."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], s3: Any, bucket: str, status: Callable[[], dict[str, Any]]
+    ) -> None:
+        super().__init__(address, _SiteHandler)
+        self.s3 = s3
+        self.bucket = bucket
+        self.status = status
+
+
+class _SiteHandler(BaseHTTPRequestHandler):
+    server: SiteServer
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def _respond(self, send_body: bool) -> None:
+        if urlsplit(self.path).path == STATUS_PATH:
+            body = json.dumps(self.server.status(), ensure_ascii=False, indent=2).encode()
+            status, headers = 200, {"Content-Type": "application/json; charset=utf-8"}
+            headers["Cache-Control"] = "no-store"
+        else:
+            status, headers, body = site_response(self.server.s3, self.server.bucket, self.path)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class FolderSync:
+    """Keeps a local folder's files in sync with `posts/` of the source bucket."""
+
+    folder: Path
+    upload: Callable[[Path, str], None]
+    delete: Callable[[str], None]
+    seen: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def key(self, path: Path) -> str:
+        return "posts/" + path.relative_to(self.folder).as_posix()
+
+    def scan(self) -> list[str]:
+        """Upload new and changed files, delete keys of removed files; the keys touched."""
+        current: dict[str, tuple[float, int]] = {}
+        for path in sorted(self.folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                stat = path.stat()
+                current[self.key(path)] = (stat.st_mtime, stat.st_size)
+        touched = []
+        for key, signature in current.items():
+            if self.seen.get(key) != signature:
+                self.upload(self.folder / key.removeprefix("posts/"), key)
+                touched.append(key)
+        for key in self.seen.keys() - current.keys():
+            self.delete(key)
+            touched.append(key)
+        self.seen = current
+        return touched
+
+
+@dataclass
+class LocalSystem:
+    """A running local stack: moto server, resources, event pump, site server."""
+
+    stack: Any
+    pump: Any
+    site: SiteServer
+    moto: Any
+    rejections: Callable[[], list[Any]]
+    published: Callable[[], int]
+    endpoints: dict[str, str]
+
+    def status(self) -> dict[str, Any]:
+        report: dict[str, Any] = self.pump.status()
+        report["rejected"] = [
+            {"source_key": r.source_key, "message": r.message, "problems": list(r.problems)}
+            for r in sorted(self.rejections(), key=lambda r: r.source_key)
+        ]
+        report["published"] = self.published()
+        report["endpoints"] = self.endpoints
+        report["buckets"] = {
+            "source": self.stack.name("SourceBucket"),
+            "site": self.stack.name("SiteBucket"),
+        }
+        return report
+
+    def wait_idle(self, timeout: float = 120.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pump.status()["idle"]:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        self.site.shutdown()
+        self.pump.stop()
+        self.moto.stop()
+
+
+def start_local_system(
+    project_dir: Path, host: str, port: int, aws_port: int, stack_name: str = "pressroom"
+) -> LocalSystem:
+    """Start moto on `aws_port`, create template.yaml's resources, pump events, serve the site."""
+    for name, value in (LOCAL_CREDENTIALS | POWERTOOLS_LOCAL).items():
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from pressroom.adapters import DynamoPostRepository
+    from pressroom.local import REGION, EventPump, LocalStack, install_s3_event_fidelity
+
+    install_s3_event_fidelity()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto = ThreadedMotoServer(ip_address=host, port=aws_port, verbose=False)
+    moto.start()
+    endpoint = f"http://{host}:{aws_port}"
+    session = boto3.session.Session(region_name=REGION)
+    stack = LocalStack(project_dir, session, stack_name, endpoint_url=endpoint).create()
+    os.environ.update(stack.environment())
+    pump = EventPump(stack, stack.invoke).start()
+    repository = DynamoPostRepository(stack.name("PostsTable"), stack.dynamodb)
+    site = SiteServer((host, port), stack.s3, stack.name("SiteBucket"), lambda: {})
+    endpoints = {"site": f"http://{host}:{site.server_port}/", "aws": endpoint}
+    system = LocalSystem(
+        stack,
+        pump,
+        site,
+        moto,
+        repository.rejections,
+        lambda: sum(1 for record in repository.records() if record.live),
+        endpoints,
+    )
+    site.status = system.status
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    return system
+
+
+def banner(system: LocalSystem) -> str:
+    source = system.stack.name("SourceBucket")
+    aws = system.endpoints["aws"]
+    return "\n".join(
+        [
+            "pressroom is running",
+            f"  site:        {system.endpoints['site']}",
+            f"  status:      {system.endpoints['site'].rstrip('/')}{STATUS_PATH}",
+            f"  AWS (moto):  {aws}",
+            f"  source bucket: {source}",
+            f"  site bucket:   {system.stack.name('SiteBucket')}",
+            "upload a post:",
+            "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \\",
+            "  AWS_DEFAULT_REGION=us-east-1 \\",
+            f"    aws s3 cp post.md s3://{source}/posts/ --endpoint-url {aws}",
+            f"  or: pressroom publish post.md --endpoint-url {aws}",
+            "Ctrl-C stops everything.",
+        ]
+    )
+
+
+def serve(
+    project_dir: Path,
+    host: str,
+    port: int,
+    aws_port: int,
+    posts: Path | None,
+    watch: Path | None,
+) -> int:
+    system = start_local_system(project_dir, host, port, aws_port)
+    s3, source = system.stack.s3, system.stack.name("SourceBucket")
+
+    def upload(path: Path, key: str) -> None:
+        s3.put_object(Bucket=source, Key=key, Body=path.read_bytes())
+
+    def delete(key: str) -> None:
+        s3.delete_object(Bucket=source, Key=key)
+
+    if posts is not None:
+        count = len(FolderSync(posts, upload, delete).scan())
+        print(f"published {count} files from {posts}/", flush=True)
+    sync = FolderSync(watch, upload, delete) if watch is not None else None
+    print(banner(system), flush=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        while not stopping.is_set():
+            if sync is not None:
+                for key in sync.scan():
+                    print(f"synced {key}", flush=True)
+            stopping.wait(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        system.stop()
+        print("stopped", flush=True)
+    return 0
