@@ -38,6 +38,13 @@ from pressroom.ports import (
     PostState,
     Rejection,
     SourceObject,
+    counter_changes,
+    listed_values,
+    listing_pk,
+    membership_items,
+    months_pk,
+    taxonomy_pk,
+    term_counts,
 )
 from pressroom.posts import Term
 from pressroom.render import Entry, SiteRenderer, TermCount
@@ -193,28 +200,6 @@ class CloudFrontInvalidator:
             )
 
 
-def _pk(kind: TaxonomyKind | None, slug: str = "") -> str:
-    return "ALL" if kind is None else f"{'CAT' if kind == 'category' else 'TAG'}#{slug}"
-
-
-def _taxonomy_pk(kind: TaxonomyKind) -> str:
-    return "CATS" if kind == "category" else "TAGS"
-
-
-def _months_pk(kind: TaxonomyKind, slug: str) -> str:
-    return f"MONTHS#{_pk(kind, slug)}"
-
-
-def membership_sk(listed: Listed) -> str:
-    return f"{listed.date_utc}#{listed.source_key}"
-
-
-def _terms_of(listed: Listed) -> list[tuple[TaxonomyKind, Term]]:
-    return [("category", term) for term in listed.categories] + [
-        ("tag", term) for term in listed.tags
-    ]
-
-
 class DynamoPostRepository:
     """The posts table (one table, items described in README, "Data model")."""
 
@@ -232,18 +217,6 @@ class DynamoPostRepository:
     def _plain(item: dict[str, Any]) -> dict[str, Any]:
         return {key: _DESERIALIZE(value) for key, value in item.items()}
 
-    @staticmethod
-    def _listed_values(listed: Listed) -> dict[str, Any]:
-        return {
-            "source_key": listed.source_key,
-            "title": listed.title,
-            "url": listed.url,
-            "display_date": listed.display_date,
-            "date_utc": listed.date_utc,
-            "excerpt": listed.excerpt,
-            "month": listed.month,
-        }
-
     def _record_item(self, record: PostRecord) -> dict[str, Any]:
         values: dict[str, Any] = {
             "PK": f"POST#{record.source_key}",
@@ -256,7 +229,7 @@ class DynamoPostRepository:
             "warnings": list(record.warnings),
         }
         if record.listed is not None:
-            values |= self._listed_values(record.listed)
+            values |= listed_values(record.listed)
             values["categories"] = [
                 {"slug": t.slug, "name": t.name} for t in record.listed.categories
             ]
@@ -354,26 +327,26 @@ class DynamoPostRepository:
         return str(self._plain(item)["source_key"]) if item else None
 
     def term(self, kind: TaxonomyKind, slug: str) -> TermCount | None:
-        with translated("dynamodb:GetItem"):
-            response = self.client.get_item(
-                TableName=self.table,
-                Key={"PK": {"S": _taxonomy_pk(kind)}, "SK": {"S": slug}},
-                ConsistentRead=True,
+        counts = term_counts(
+            (values["SK"], int(values.get("count", 0)))
+            for values in self._query(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :slug)",
+                ExpressionAttributeValues={
+                    ":pk": {"S": taxonomy_pk(kind)},
+                    ":slug": {"S": f"{slug}#"},
+                },
             )
-        item = response.get("Item")
-        if not item:
-            return None
-        values = self._plain(item)
-        return TermCount(slug, values.get("name", slug), int(values.get("count", 0)))
+        )
+        return counts[0] if counts else None
 
     def terms(self, kind: TaxonomyKind) -> list[TermCount]:
-        return [
-            TermCount(values["SK"], values.get("name", values["SK"]), int(values.get("count", 0)))
+        return term_counts(
+            (values["SK"], int(values.get("count", 0)))
             for values in self._query(
                 KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues={":pk": {"S": _taxonomy_pk(kind)}},
+                ExpressionAttributeValues={":pk": {"S": taxonomy_pk(kind)}},
             )
-        ]
+        )
 
     def _entries(self, items: Iterable[dict[str, Any]]) -> list[Entry]:
         return [
@@ -385,7 +358,7 @@ class DynamoPostRepository:
         return self._entries(
             self._query(
                 KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues={":pk": {"S": _pk(kind, slug)}},
+                ExpressionAttributeValues={":pk": {"S": listing_pk(kind, slug)}},
                 ScanIndexForward=False,
                 Limit=limit,
             )
@@ -396,7 +369,7 @@ class DynamoPostRepository:
             self._query(
                 KeyConditionExpression="PK = :pk AND SK BETWEEN :start AND :end",
                 ExpressionAttributeValues={
-                    ":pk": {"S": _pk(kind, slug)},
+                    ":pk": {"S": listing_pk(kind, slug)},
                     ":start": {"S": start_utc},
                     ":end": {"S": end_utc},
                 },
@@ -409,7 +382,7 @@ class DynamoPostRepository:
             (values["SK"], int(values.get("count", 0)))
             for values in self._query(
                 KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues={":pk": {"S": _months_pk(kind, slug)}},
+                ExpressionAttributeValues={":pk": {"S": months_pk(kind, slug)}},
                 ScanIndexForward=False,
             )
         ]
@@ -535,8 +508,8 @@ class DynamoPostRepository:
                 },
             )
 
-        new_members = self._memberships(new)
-        old_members = self._memberships(old)
+        new_members = membership_items(new)
+        old_members = membership_items(old)
         for (pk, sk), values in new_members.items():
             if old_members.get((pk, sk)) != values:
                 add("MEMBER", {"Put": {"TableName": table, "Item": self._item(values)}})
@@ -546,7 +519,7 @@ class DynamoPostRepository:
                 {"Delete": {"TableName": table, "Key": {"PK": {"S": pk}, "SK": {"S": sk}}}},
             )
 
-        for (pk, sk, name), delta in _count_changes(old, new).items():
+        for (pk, sk, name), delta in counter_changes(old, new).items():
             add(
                 "COUNT",
                 {
@@ -565,34 +538,6 @@ class DynamoPostRepository:
                 },
             )
         return operations, labels
-
-    def _memberships(self, listed: Listed | None) -> dict[tuple[str, str], dict[str, Any]]:
-        if listed is None:
-            return {}
-        sk = membership_sk(listed)
-        base = self._listed_values(listed)
-        members = {("ALL", sk): {"PK": "ALL", "SK": sk} | base}
-        for kind, term in _terms_of(listed):
-            pk = _pk(kind, term.slug)
-            members[(pk, sk)] = {"PK": pk, "SK": sk, "name": term.name} | base
-        return members
-
-
-def _count_changes(old: Listed | None, new: Listed | None) -> dict[tuple[str, str, str], int]:
-    """Counter deltas: taxonomy totals (CATS/TAGS) and per-month totals of each term."""
-    deltas: dict[tuple[str, str, str], int] = {}
-    for listed, sign in ((old, -1), (new, 1)):
-        if listed is None:
-            continue
-        for kind, term in _terms_of(listed):
-            for key in (
-                (_taxonomy_pk(kind), term.slug, term.name),
-                (_months_pk(kind, term.slug), listed.month, listed.month),
-            ):
-                short = key[:2]
-                match = next((k for k in deltas if k[:2] == short), key)
-                deltas[match] = deltas.get(match, 0) + sign
-    return {key: delta for key, delta in deltas.items() if delta}
 
 
 def _cancellation_codes(error: Exception) -> list[str]:

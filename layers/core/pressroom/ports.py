@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pressroom.posts import Term
 from pressroom.render import Entry, TermCount
@@ -85,6 +85,86 @@ class Commit:
     record: PostRecord
     previous: PostRecord | None
     clear_rejection: bool
+
+
+# -- the table's layout (see README, "Data model") ------------------------------------------
+def listing_pk(kind: TaxonomyKind | None, slug: str = "") -> str:
+    return "ALL" if kind is None else f"{'CAT' if kind == 'category' else 'TAG'}#{slug}"
+
+
+def taxonomy_pk(kind: TaxonomyKind) -> str:
+    return "CATS" if kind == "category" else "TAGS"
+
+
+def months_pk(kind: TaxonomyKind, slug: str) -> str:
+    return f"MONTHS#{listing_pk(kind, slug)}"
+
+
+def membership_sk(listed: Listed) -> str:
+    return f"{listed.date_utc}#{listed.source_key}"
+
+
+def terms_of(listed: Listed) -> list[tuple[TaxonomyKind, Term]]:
+    return [("category", term) for term in listed.categories] + [
+        ("tag", term) for term in listed.tags
+    ]
+
+
+def listed_values(listed: Listed) -> dict[str, Any]:
+    return {
+        "source_key": listed.source_key,
+        "title": listed.title,
+        "url": listed.url,
+        "display_date": listed.display_date,
+        "date_utc": listed.date_utc,
+        "excerpt": listed.excerpt,
+        "month": listed.month,
+    }
+
+
+def membership_items(listed: Listed | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The listing items a live post has: one in ALL and one per category and tag."""
+    if listed is None:
+        return {}
+    sk = membership_sk(listed)
+    base = listed_values(listed)
+    members = {("ALL", sk): {"PK": "ALL", "SK": sk} | base}
+    for kind, term in terms_of(listed):
+        pk = listing_pk(kind, term.slug)
+        members[(pk, sk)] = {"PK": pk, "SK": sk, "name": term.name} | base
+    return members
+
+
+def counter_changes(old: Listed | None, new: Listed | None) -> dict[tuple[str, str, str], int]:
+    """Counter deltas (PK, SK, display name): per-spelling totals of each category and tag
+    (`CATS`/`TAGS`, `<slug>#<spelling>`) and per-month totals (`MONTHS#…`, `YYYY-MM`)."""
+    deltas: dict[tuple[str, str, str], int] = {}
+    for listed, sign in ((old, -1), (new, 1)):
+        if listed is None:
+            continue
+        for kind, term in terms_of(listed):
+            for key in (
+                (taxonomy_pk(kind), f"{term.slug}#{term.name}", term.name),
+                (months_pk(kind, term.slug), listed.month, listed.month),
+            ):
+                deltas[key] = deltas.get(key, 0) + sign
+    return {key: delta for key, delta in deltas.items() if delta}
+
+
+def term_counts(rows: Iterable[tuple[str, int]]) -> list[TermCount]:
+    """Taxonomy rows (`<slug>#<spelling>`, count) to one TermCount per slug with posts: the total,
+    and as name the spelling most posts use (ties: the smallest), whatever the order of events."""
+    spellings: dict[str, dict[str, int]] = {}
+    for sk, count in rows:
+        slug, _, name = sk.partition("#")
+        spellings.setdefault(slug, {})[name or slug] = count
+    counts = []
+    for slug in sorted(spellings):
+        names = {name: count for name, count in spellings[slug].items() if count > 0}
+        if names:
+            name = min(names, key=lambda n: (-names[n], n))
+            counts.append(TermCount(slug, name, sum(names.values())))
+    return counts
 
 
 class SourceStore(Protocol):
