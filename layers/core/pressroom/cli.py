@@ -342,6 +342,34 @@ def show_status(args: argparse.Namespace) -> int:
     return 0 if status["idle"] or not args.wait else 1
 
 
+def build_command(args: argparse.Namespace) -> int:
+    import shutil
+    import time
+
+    from pressroom.build import build_site, source_files
+
+    if not args.src.is_dir():
+        print(f"{args.src} is not a folder")
+        return 2
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    started = time.perf_counter()
+    sources = [(key, path.read_bytes()) for key, path in source_files(args.src)]
+    report = build_site(sources, args.project / "templates", args.out, args.jobs)
+    elapsed = time.perf_counter() - started
+    print(
+        f"built {len(report.published)} posts into {report.pages} pages in {elapsed:.2f} s; "
+        f"rejected {len(report.rejected)}"
+    )
+    for rejection in report.rejected:
+        print(f"  rejected {rejection.source_key}:")
+        print("\n".join(f"    - {problem}" for problem in rejection.problems))
+    for key, warnings in report.warnings.items():
+        print(f"  {key}:")
+        print("\n".join(f"    - {warning}" for warning in warnings))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pressroom", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -353,6 +381,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--no-serve", action="store_true", help="do not serve the result")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
+
+    build = commands.add_parser("build", help="build the whole site from a folder, no AWS")
+    build.add_argument("src", type=Path, help="a folder of posts (e.g. a Jekyll _posts folder)")
+    build.add_argument("--out", type=Path, default=Path("_site"))
+    build.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
 
     serve = commands.add_parser("serve", help="run the whole system locally (moto + handlers)")
     serve.add_argument("--posts", type=Path, help="publish this folder's files at start")
@@ -376,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--endpoint-url", default="http://127.0.0.1:5000")
         command.add_argument("--stack", help="act on this deployed CloudFormation stack")
         command.add_argument("--site-url", default="http://127.0.0.1:8000")
-    for command in (demo, serve, publish):
+    for command in (demo, serve, publish, build):
         command.add_argument(
             "--project", type=Path, default=Path("."), help="template.yaml's folder"
         )
@@ -398,6 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_serve:
             serve_directory(args.out, args.host, args.port)
         return 0
+    if args.command == "build":
+        return build_command(args)
     if args.command == "serve":
         from pressroom.serve import serve as run_serve
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -23,7 +23,7 @@ from pressroom.ports import (
 )
 from pressroom.posts import Post, internal_links, month_of, parse_post
 from pressroom.render import Archive, SiteRenderer
-from pressroom.site import PageRef, TaxonomyKind, href, key_for_url
+from pressroom.site import PageRef, SiteUrls, TaxonomyKind, href, key_for_url
 
 SEQUENCER_WIDTH = 32
 _MAX_ATTEMPTS = 5
@@ -136,46 +136,11 @@ class Publisher:
     ) -> PostRecord:
         if post is None:
             return PostRecord(key, sequencer, version, "deleted", previous.url if previous else "")
-        listed = Listed(
-            source_key=key,
-            title=post.title,
-            url=post.url,
-            display_date=post.display_date,
-            date_utc=utc_text(post.date),
-            excerpt=post.excerpt,
-            month=month_of(post.date, self.config),
-            categories=post.categories,
-            tags=post.tags,
-        )
-        status: PostStatus = "published" if post.published else "unpublished"
-        warnings = tuple(self._broken_links(post)) if post.published else ()
-        return PostRecord(key, sequencer, version, status, post.url, listed, warnings)
-
-    def _broken_links(self, post: Post) -> list[str]:
-        urls = self.renderer.urls
-        warnings = []
-        for path in internal_links(post, urls):
-            if not self._resolves(path, post):
-                warnings.append(f"link to {path} points into the site but no page is there")
-        return warnings
-
-    def _resolves(self, path: str, post: Post) -> bool:
-        urls = self.renderer.urls
-        if path in ("/", "/index.html", "/404.html", post.url):
-            return True
-        for kind in ("category", "tag"):
-            prefix, _, suffix = urls.landing(kind, "\x00").partition("\x00")
-            if (
-                path.startswith(prefix)
-                and path.endswith(suffix)
-                and len(path) > len(prefix + suffix)
-            ):
-                slug = path[len(prefix) : len(path) - len(suffix)]
-                if "/" not in slug:
-                    term = self.repository.term(kind, slug)
-                    own = post.categories if kind == "category" else post.tags
-                    return any(t.slug == slug for t in own) or bool(term and term.count > 0)
-        return self.repository.url_owner(path) is not None
+        record = post_record(post, sequencer, version, self.config)
+        if not record.live:
+            return record
+        warnings = broken_links(post, self.renderer.urls, self.repository)
+        return replace(record, warnings=tuple(warnings))
 
     def _reject(
         self,
@@ -224,6 +189,60 @@ class Publisher:
         except InvalidPost:
             return None
         return self.renderer.render_post(post)
+
+
+def post_record(post: Post, sequencer: str, version: str | None, config: SiteConfig) -> PostRecord:
+    """What the table records of a parsed post."""
+    listed = Listed(
+        source_key=post.source_key,
+        title=post.title,
+        url=post.url,
+        display_date=post.display_date,
+        date_utc=utc_text(post.date),
+        excerpt=post.excerpt,
+        month=month_of(post.date, config),
+        categories=post.categories,
+        tags=post.tags,
+    )
+    status: PostStatus = "published" if post.published else "unpublished"
+    return PostRecord(post.source_key, sequencer, version, status, post.url, listed)
+
+
+def broken_links(post: Post, urls: SiteUrls, repository: PostRepository) -> list[str]:
+    """Warnings for links of the post's body that point into the site but reach no page."""
+    return [
+        f"link to {path} points into the site but no page is there"
+        for path in internal_links(post, urls)
+        if not _resolves(path, post, urls, repository)
+    ]
+
+
+def _resolves(path: str, post: Post, urls: SiteUrls, repository: PostRepository) -> bool:
+    if path in ("/", "/index.html", "/404.html", post.url):
+        return True
+    for kind in ("category", "tag"):
+        prefix, _, suffix = urls.landing(kind, "\x00").partition("\x00")
+        if path.startswith(prefix) and path.endswith(suffix) and len(path) > len(prefix + suffix):
+            slug = path[len(prefix) : len(path) - len(suffix)]
+            if "/" not in slug:
+                own = post.categories if kind == "category" else post.tags
+                if any(term.slug == slug for term in own):
+                    return True
+                term = repository.term(kind, slug)
+                return term is not None and term.count > 0
+    return repository.url_owner(path) is not None
+
+
+def every_index_page(repository: PostRepository) -> set[PageRef]:
+    """Every index page the table implies (for full builds and rebuilds)."""
+    pages = {PageRef("home"), PageRef("not_found")}
+    for kind in ("category", "tag"):
+        for term in repository.terms(kind):
+            pages.add(PageRef.landing(kind, term.slug))
+            for month, count in repository.months(kind, term.slug):
+                if count > 0:
+                    pages.add(PageRef.archive(kind, term.slug, month))
+    return pages
 
 
 def dirty_pages(images: Iterable[Mapping[str, Any]], config: SiteConfig) -> set[PageRef]:

@@ -1,0 +1,223 @@
+"""`pressroom build`: the whole site from a folder of posts, with no AWS at all.
+
+It runs the same core as the pipeline — the same parser, renderer, records, listings and index
+pages — over an in-memory table, so its output is what the incremental pipeline converges to.
+It is the migration path from a Jekyll `_posts` folder and the oracle of the convergence tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pressroom.errors import InvalidPost, UrlConflict
+from pressroom.pipeline import IndexBuilder, broken_links, every_index_page, post_record
+from pressroom.ports import (
+    Commit,
+    PageClass,
+    PostRecord,
+    PostState,
+    Rejection,
+    counter_changes,
+    listing_pk,
+    membership_items,
+    months_pk,
+    taxonomy_pk,
+    term_counts,
+)
+from pressroom.posts import Post, parse_post
+from pressroom.render import Entry, SiteRenderer, TermCount
+from pressroom.site import TaxonomyKind, key_for_url
+
+
+class MemoryRepository:
+    """The posts table in memory, with the same items and queries as DynamoPostRepository."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        return self.items.get(pk, {}).get(sk)
+
+    def _put(self, pk: str, sk: str, values: dict[str, Any]) -> None:
+        self.items.setdefault(pk, {})[sk] = values
+
+    def _delete(self, pk: str, sk: str) -> None:
+        self.items.get(pk, {}).pop(sk, None)
+
+    def _rows(self, pk: str, newest_first: bool = False) -> list[tuple[str, dict[str, Any]]]:
+        return sorted(self.items.get(pk, {}).items(), reverse=newest_first)
+
+    def load(self, source_key: str) -> PostState:
+        meta = self._get(f"POST#{source_key}", "META")
+        error = self._get(f"POST#{source_key}", "ERROR")
+        return PostState(meta["record"] if meta else None, error["rejection"] if error else None)
+
+    def commit(self, commit: Commit) -> None:
+        record, previous = commit.record, commit.previous
+        new = record.listed if record.live else None
+        old = previous.listed if previous is not None and previous.live else None
+        if new is not None and new.url != (old.url if old else None):
+            owner = self.url_owner(new.url)
+            if owner not in (None, record.source_key):
+                raise UrlConflict(record.source_key, new.url, owner)
+            self._put(f"URL#{new.url}", "OWNER", {"source_key": record.source_key})
+        if old is not None and old.url != (new.url if new else None):
+            self._delete(f"URL#{old.url}", "OWNER")
+        self._put(f"POST#{record.source_key}", "META", {"record": record})
+        if commit.clear_rejection:
+            self._delete(f"POST#{record.source_key}", "ERROR")
+        new_members, old_members = membership_items(new), membership_items(old)
+        for pk, sk in old_members.keys() - new_members.keys():
+            self._delete(pk, sk)
+        for (pk, sk), values in new_members.items():
+            self._put(pk, sk, values)
+        for (pk, sk, name), delta in counter_changes(old, new).items():
+            row = self._get(pk, sk) or {"name": name, "count": 0}
+            self._put(pk, sk, row | {"count": row["count"] + delta})
+
+    def reject(self, rejection: Rejection) -> None:
+        self._put(f"POST#{rejection.source_key}", "ERROR", {"rejection": rejection})
+
+    def url_owner(self, url: str) -> str | None:
+        item = self._get(f"URL#{url}", "OWNER")
+        return str(item["source_key"]) if item else None
+
+    def term(self, kind: TaxonomyKind, slug: str) -> TermCount | None:
+        rows = self._rows(taxonomy_pk(kind))
+        counts = term_counts((sk, v["count"]) for sk, v in rows if sk.startswith(f"{slug}#"))
+        return counts[0] if counts else None
+
+    def terms(self, kind: TaxonomyKind) -> list[TermCount]:
+        return term_counts((sk, v["count"]) for sk, v in self._rows(taxonomy_pk(kind)))
+
+    @staticmethod
+    def _entries(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[Entry]:
+        return [Entry(v["title"], v["url"], v["display_date"], v["excerpt"]) for _, v in rows]
+
+    def newest(self, kind: TaxonomyKind | None, slug: str, limit: int) -> list[Entry]:
+        return self._entries(self._rows(listing_pk(kind, slug), newest_first=True)[:limit])
+
+    def between(self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str) -> list[Entry]:
+        rows = self._rows(listing_pk(kind, slug), newest_first=True)
+        return self._entries((sk, v) for sk, v in rows if start_utc <= sk <= end_utc)
+
+    def months(self, kind: TaxonomyKind, slug: str) -> list[tuple[str, int]]:
+        return [(sk, v["count"]) for sk, v in self._rows(months_pk(kind, slug), newest_first=True)]
+
+    def rejections(self) -> list[Rejection]:
+        return [
+            rows["ERROR"]["rejection"]
+            for pk, rows in sorted(self.items.items())
+            if pk.startswith("POST#") and "ERROR" in rows
+        ]
+
+    def records(self) -> list[PostRecord]:
+        return [
+            rows["META"]["record"]
+            for pk, rows in sorted(self.items.items())
+            if pk.startswith("POST#") and "META" in rows
+        ]
+
+
+class FolderSite:
+    """A site written to a folder, one file per object key."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put_page(self, key: str, html: str, page_class: PageClass) -> None:
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(html.encode("utf-8"))
+
+    def delete_page(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
+
+
+@dataclass
+class BuildReport:
+    """What a full build produced."""
+
+    published: list[PostRecord] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    pages: int = 0
+
+
+_worker_renderer: SiteRenderer | None = None
+
+
+def _start_worker(templates_dir: str) -> None:
+    global _worker_renderer
+    _worker_renderer = SiteRenderer.from_directory(templates_dir)
+
+
+def _render_file(job: tuple[str, bytes]) -> tuple[str, Post | None, str, list[str]]:
+    key, raw = job
+    assert _worker_renderer is not None
+    renderer = _worker_renderer
+    try:
+        post = parse_post(key, raw, renderer.config, renderer.post_layouts)
+    except InvalidPost as error:
+        return key, None, error.report(), [str(problem) for problem in error.problems]
+    return key, post, renderer.render_post(post) if post.published else "", []
+
+
+def source_files(src_dir: Path) -> Iterator[tuple[str, Path]]:
+    """(source key, path) of every file of a posts folder, as it would be uploaded."""
+    for path in sorted(src_dir.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            yield "posts/" + path.relative_to(src_dir).as_posix(), path
+
+
+def build_site(
+    sources: Iterable[tuple[str, bytes]], templates_dir: Path, out_dir: Path, jobs: int = 0
+) -> BuildReport:
+    """Render every source and every index page into out_dir. Where two files claim one URL,
+    the first source key in sorted order keeps it."""
+    renderer = SiteRenderer.from_directory(templates_dir)
+    repository = MemoryRepository()
+    site = FolderSite(out_dir)
+    report = BuildReport()
+    jobs = jobs or os.cpu_count() or 1
+    work = sorted(sources)
+    if jobs > 1 and len(work) > 1:
+        chunk = max(1, len(work) // (jobs * 4))
+        with ProcessPoolExecutor(
+            jobs, initializer=_start_worker, initargs=(str(templates_dir),)
+        ) as pool:
+            results = list(pool.map(_render_file, work, chunksize=chunk))
+    else:
+        _start_worker(str(templates_dir))
+        results = [_render_file(job) for job in work]
+    pages: dict[str, str] = {}
+    posts: list[Post] = []
+    for key, post, html_or_message, problems in results:
+        if post is None:
+            repository.reject(Rejection(key, "", None, html_or_message, tuple(problems)))
+            continue
+        record = post_record(post, "", None, renderer.config)
+        try:
+            repository.commit(Commit(record, None, clear_rejection=False))
+        except UrlConflict as conflict:
+            repository.reject(Rejection(key, "", None, str(conflict), (str(conflict),)))
+            continue
+        if record.live:
+            pages[key_for_url(post.url)] = html_or_message
+            posts.append(post)
+    for key, html in pages.items():
+        site.put_page(key, html, "post")
+    for post in posts:
+        warnings = broken_links(post, renderer.urls, repository)
+        if warnings:
+            report.warnings[post.source_key] = warnings
+    IndexBuilder(renderer, site, repository)(every_index_page(repository))
+    report.published = [record for record in repository.records() if record.live]
+    report.rejected = repository.rejections()
+    report.pages = sum(1 for path in out_dir.rglob("*") if path.is_file())
+    return report
