@@ -440,8 +440,11 @@ def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> N
         return result
 
     render = grants("RenderPostFunction")
-    for action in ("s3:GetObject", "s3:GetObjectVersion"):
-        assert render[action] == {json.dumps({"Fn::Sub": "${SourceBucket.Arn}/posts/*"})}
+    source_posts = json.dumps({"Fn::Sub": "${SourceBucket.Arn}/posts/*"})
+    site_objects = json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})
+    assert render["s3:GetObjectVersion"] == {source_posts}
+    # GetObject on the site: HeadObject reads the content hash that skips unchanged writes
+    assert render["s3:GetObject"] == {source_posts, site_objects}
     for action in ("s3:PutObject", "s3:DeleteObject"):
         assert render[action] == {json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})}
     table = json.dumps({"Fn::GetAtt": ["PostsTable", "Arn"]}, sort_keys=True)
@@ -451,7 +454,9 @@ def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> N
     indexes = grants("BuildIndexesFunction")
     assert indexes["dynamodb:GetItem"] == indexes["dynamodb:Query"] == {table}
     assert "dynamodb:PutItem" not in indexes
-    assert not any(a.startswith("s3:Get") for a in indexes)
+    # BuildIndexes never reads the source bucket: only the site's own objects (content hashes)
+    assert {a for a in indexes if a.startswith("s3:Get")} == {"s3:GetObject"}
+    assert indexes["s3:GetObject"] == {json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})}
     (distribution,) = indexes["cloudfront:CreateInvalidation"]
     assert "SiteDistribution" in referenced_ids(json.loads(distribution))
 

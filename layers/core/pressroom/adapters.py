@@ -6,6 +6,7 @@ botocore errors into PermanentError / TransientError.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -76,6 +77,7 @@ _TRANSIENT_REASONS = frozenset(
         "RequestLimitExceeded",
     }
 )
+CONTENT_HASH = "content-sha256"
 CACHE_CONTROL: dict[PageClass, str] = {
     "post": "public, max-age=300, s-maxage=86400",
     "index": "public, max-age=60, s-maxage=300",
@@ -165,19 +167,44 @@ class S3Site:
         self.bucket = bucket
         self.client: Any = client or boto3.client("s3")
 
-    def put_page(self, key: str, html: str, page_class: PageClass) -> None:
+    def put_page(self, key: str, html: str, page_class: PageClass) -> bool:
+        """Write the page unless the object already holds these bytes (its content hash is in
+        its metadata), so retries and rebuilds do not churn the CDN. True when written."""
+        body = html.encode("utf-8")
+        digest = hashlib.sha256(body).hexdigest()
+        if self._digest(key) == digest:
+            return False
         with translated("s3:PutObject"):
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=key,
-                Body=html.encode("utf-8"),
+                Body=body,
                 ContentType="text/html; charset=utf-8",
                 CacheControl=CACHE_CONTROL[page_class],
+                Metadata={CONTENT_HASH: digest},
             )
+        return True
 
-    def delete_page(self, key: str) -> None:
+    def _digest(self, key: str) -> str | None:
+        try:
+            with translated("s3:HeadObject"):
+                head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except PermanentError as error:
+            if isinstance(error.__cause__, ClientError) and error_code(error.__cause__) in (
+                "404",
+                "403",
+                "NoSuchKey",
+            ):
+                return None
+            raise
+        return str(head.get("Metadata", {}).get(CONTENT_HASH, "")) or None
+
+    def delete_page(self, key: str) -> bool:
+        if self._digest(key) is None:
+            return False
         with translated("s3:DeleteObject"):
             self.client.delete_object(Bucket=self.bucket, Key=key)
+        return True
 
 
 class CloudFrontInvalidator:

@@ -130,13 +130,17 @@ class FolderSite:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def put_page(self, key: str, html: str, page_class: PageClass) -> None:
+    def put_page(self, key: str, html: str, page_class: PageClass) -> bool:
         target = self.root / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(html.encode("utf-8"))
+        return True
 
-    def delete_page(self, key: str) -> None:
-        (self.root / key).unlink(missing_ok=True)
+    def delete_page(self, key: str) -> bool:
+        target = self.root / key
+        existed = target.is_file()
+        target.unlink(missing_ok=True)
+        return existed
 
 
 @dataclass

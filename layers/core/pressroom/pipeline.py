@@ -13,6 +13,7 @@ from pressroom.ports import (
     Commit,
     Invalidator,
     Listed,
+    PageClass,
     PostRecord,
     PostRepository,
     PostState,
@@ -283,21 +284,34 @@ class IndexBuilder:
         return self.renderer.config
 
     def __call__(self, pages: Iterable[PageRef]) -> list[str]:
+        """Write each page; the URLs whose objects changed."""
         changed: list[str] = []
         for ref in sorted(set(pages)):
-            url = self.renderer.urls.page(ref)
-            html = self._render(ref)
-            if html is None:
-                self.site.delete_page(key_for_url(url))
-            else:
-                self.site.put_page(
-                    key_for_url(url), html, "not_found" if ref.kind == "not_found" else "index"
-                )
-            changed.append(url)
+            if self._write(ref):
+                changed.append(self.renderer.urls.page(ref))
         if self.invalidator is not None and changed:
             self.invalidator.invalidate([href(url) for url in changed])
         self.written.extend(changed)
         return changed
+
+    def _write(self, ref: PageRef) -> bool:
+        """Render, write, then render again from fresh reads: if the table moved on meanwhile,
+        write again. Whatever the interleaving of builds, the last write to a page is followed
+        by a check against the table, so an older render never stays in place."""
+        key = key_for_url(self.renderer.urls.page(ref))
+        page_class: PageClass = "not_found" if ref.kind == "not_found" else "index"
+        changed = False
+        html = self._render(ref)
+        for _ in range(_MAX_ATTEMPTS):
+            if html is None:
+                changed |= self.site.delete_page(key)
+            else:
+                changed |= self.site.put_page(key, html, page_class)
+            current = self._render(ref)
+            if current == html:
+                return changed
+            html = current
+        raise TransientError(f"{key}: the table kept changing while the page was written")
 
     def _render(self, ref: PageRef) -> str | None:
         repo, config = self.repository, self.config

@@ -184,9 +184,13 @@ class SourceStore(Protocol):
 class SiteStore(Protocol):
     """The bucket the site is served from."""
 
-    def put_page(self, key: str, html: str, page_class: PageClass) -> None: ...
+    def put_page(self, key: str, html: str, page_class: PageClass) -> bool:
+        """Write a page; False when the object already held exactly these bytes."""
+        ...
 
-    def delete_page(self, key: str) -> None: ...
+    def delete_page(self, key: str) -> bool:
+        """Remove a page; False when there was none."""
+        ...
 
 
 class PostRepository(Protocol):

@@ -1,0 +1,89 @@
+"""Concurrent builds and repeated deliveries: the newest state always ends on the site."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+from conftest import Harness, PostFactory
+from pressroom.pipeline import IndexBuilder
+from pressroom.render import Entry
+from pressroom.site import PageRef, TaxonomyKind
+
+LANDING = "category/xiamenribao.html"
+
+
+class PausingRepository:
+    """Pauses the first listing query of a build after it has read, until released."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.read_done = threading.Event()
+        self.release = threading.Event()
+        self.paused = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def newest(self, kind: TaxonomyKind | None, slug: str, limit: int) -> list[Entry]:
+        entries = self.inner.newest(kind, slug, limit)
+        if not self.paused and kind == "category":
+            self.paused = True
+            self.read_done.set()
+            assert self.release.wait(10)
+        return entries
+
+
+def test_an_older_index_render_never_stays_in_place(local: Harness, post_text: PostFactory) -> None:
+    # Given a category with one post, and its landing page built
+    local.upload("2026-03-20-port.md", post_text(title="第一篇"))
+    local.drain()
+    stack = local.pipeline.build_indexes
+    slow = IndexBuilder(stack.renderer, stack.site, PausingRepository(stack.repository))
+    # When a slow build reads the category, then a second post is committed and a fast build
+    # writes the newer page, and only then the slow build writes what it read
+    worker = threading.Thread(target=slow, args=([PageRef("category", "xiamenribao")],))
+    worker.start()
+    assert slow.repository.read_done.wait(10)
+    local.upload("2026-03-21-metro.md", post_text(title="第二篇", date="2026-03-21 09:00:00 +0800"))
+    local.drain()
+    assert "第二篇" in local.site()[LANDING].decode()
+    slow.repository.release.set()
+    worker.join(10)
+    # Then the landing page still lists the second post: the slow build re-checked the table
+    landing = local.site()[LANDING].decode()
+    assert "第二篇" in landing and "第一篇" in landing
+
+
+def count_writes(local: Harness) -> Counter[str]:
+    calls: Counter[str] = Counter()
+
+    def count(event_name: str, **_: object) -> None:
+        calls[event_name.rsplit(".", 1)[1]] += 1
+
+    for client in {id(c): c for c in (local.pipeline.publish.site.client,)}.values():
+        client.meta.events.register("before-call.s3.*", count)
+    return calls
+
+
+def test_a_redelivered_upload_rewrites_no_page(local: Harness, post_text: PostFactory) -> None:
+    # Given a published post
+    local.upload("2026-03-20-port.md", post_text())
+    (message,) = local.take_messages()
+    local.deliver(message)
+    modified = {
+        key: local.s3.head_object(Bucket=local.settings.site_bucket, Key=key)["ETag"]
+        for key in local.site()
+    }
+    # When the same notification is delivered again and every index page is rebuilt
+    writes = count_writes(local)
+    local.deliver(message)
+    pages = [PageRef("home"), PageRef("not_found"), PageRef("category", "xiamenribao")]
+    assert local.pipeline.build_indexes(pages) == []
+    # Then no object is written again (their content hash matches), so the CDN is not churned
+    assert writes["PutObject"] == 0 and writes["DeleteObject"] == 0
+    assert {
+        key: local.s3.head_object(Bucket=local.settings.site_bucket, Key=key)["ETag"]
+        for key in local.site()
+    } == modified
