@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install demo test lint typecheck unit integration build clean
+.PHONY: install demo test lint typecheck unit integration e2e e2e-deps build clean
 
 $(STAMP): requirements-dev.txt layers/core/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,21 @@ unit: install
 integration: install
 	$(BIN)/pytest tests/integration -q
 
-test: lint typecheck
+test: lint typecheck e2e-deps
 	$(BIN)/pytest -q
+
+# The browser tests drive Debian's Chromium (Playwright never downloads one) and need CJK fonts.
+e2e-deps:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "e2e-deps: chromium and fonts-noto-cjk are installed"; \
+	else \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; \
+	fi
+
+e2e: install e2e-deps
+	$(BIN)/pytest tests/e2e -q
 
 build: install
 	$(BIN)/sam build --template template.yaml
