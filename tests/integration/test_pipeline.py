@@ -58,8 +58,9 @@ def test_reupload_with_another_category_moves_the_post(
 
 
 def test_delete_removes_the_post_everywhere(local: Harness, post_text: PostFactory) -> None:
-    # Given a published post alone in its category and tag
+    # Given a published post alone in its category and tag, and another post elsewhere
     local.upload("2026-03-20-port.md", post_text())
+    local.upload("2026-03-21-bank.md", post_text(title="银行", categories="", tags=""))
     local.drain()
     # When the source file is deleted
     local.delete("2026-03-20-port.md")
@@ -69,6 +70,7 @@ def test_delete_removes_the_post_everywhere(local: Harness, post_text: PostFacto
     assert POST_KEY not in site
     assert not [key for key in site if key.startswith(("category/", "tag/"))]
     assert "port.html" not in site["index.html"].decode()
+    assert "银行" in site["index.html"].decode()
     assert local.state("2026-03-20-port.md").record.status == "deleted"
 
 
@@ -155,10 +157,10 @@ def test_published_false_takes_a_live_post_down(local: Harness, post_text: PostF
     # When it is re-uploaded with published: false
     local.upload("2026-03-20-port.md", post_text(extra="published: false"))
     local.drain()
-    # Then it is nowhere on the site
+    # Then it is nowhere on the site; with no published post left, not even a home page
     site = local.site()
     assert POST_KEY not in site and "category/xiamenribao.html" not in site
-    assert "port.html" not in site["index.html"].decode()
+    assert "index.html" not in site and "404.html" not in site
     assert local.state("2026-03-20-port.md").record.status == "unpublished"
 
 

@@ -92,6 +92,11 @@ def test_the_archive_month_is_the_site_time_zone_month() -> None:
     assert PageRef("category_archive", "a", "2026-02") in dirty_pages([image], utc)
 
 
-def test_post_items_and_url_claims_make_nothing_dirty() -> None:
-    images = [{"PK": "POST#posts/x.md", "SK": "META"}, {"PK": "URL#/x.html", "SK": "OWNER"}]
+def test_url_claims_and_rejections_make_nothing_dirty() -> None:
+    images = [{"PK": "URL#/x.html", "SK": "OWNER"}, {"PK": "POST#posts/x.md", "SK": "ERROR"}]
     assert dirty_pages(images, SiteConfig()) == set()
+
+
+def test_post_items_make_nothing_dirty_by_themselves() -> None:
+    # a post's listings (ALL, CAT#, TAG#, counters) change with it whenever a page must change
+    assert dirty_pages([{"PK": "POST#posts/x.md", "SK": "META"}], SiteConfig()) == set()

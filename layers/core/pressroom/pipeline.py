@@ -317,12 +317,12 @@ class IndexBuilder:
         repo, config = self.repository, self.config
         match ref.kind:
             case "home":
+                # The home and 404 pages exist while the site has a published post.
+                entries = repo.newest(None, "", config.home_size)
                 categories = [term for term in repo.terms("category") if term.count > 0]
-                return self.renderer.render_home(
-                    repo.newest(None, "", config.home_size), categories
-                )
+                return self.renderer.render_home(entries, categories) if entries else None
             case "not_found":
-                return self.renderer.render_not_found()
+                return self.renderer.render_not_found() if repo.newest(None, "", 1) else None
             case "category" | "tag":
                 kind: TaxonomyKind = ref.kind
                 term = repo.term(kind, ref.term)
