@@ -13,6 +13,7 @@ tell) and invalid files (the last good version stays live); both have their own 
 
 from __future__ import annotations
 
+import os
 import random
 from collections import deque
 from dataclasses import dataclass
@@ -216,7 +217,7 @@ def run_scenario(
 
 
 @settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("PRESSROOM_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
