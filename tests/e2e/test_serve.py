@@ -50,7 +50,12 @@ def test_status_endpoint_and_status_command(pressroom: Pressroom) -> None:
     assert headers["Cache-Control"] == "no-store"
     report = json.loads(body)
     assert report["idle"] is True
-    assert report["queue"] == {"waiting": 0, "in_flight": 0, "dead_letters": 0}
+    assert report["queue"] == {
+        "waiting": 0,
+        "in_flight": 0,
+        "dead_letters": 0,
+        "failed_index_batches": 0,
+    }
     assert report["stream"] == {"lag": 0}
     assert report["endpoints"] == {"site": pressroom.site + "/", "aws": pressroom.aws}
     assert report["buckets"] == {

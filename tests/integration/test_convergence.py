@@ -23,11 +23,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
-from conftest import ROOT, Harness, sqs_event
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
+from conftest import ROOT, Harness, sqs_event
 from pressroom.adapters import pipeline_from_settings
 from pressroom.build import build_site
 from pressroom.local import REGION, LocalStack
@@ -196,8 +196,13 @@ def run_scenario(
         faults = Faults(rng, fault_rate)
         publish, build = harness.pipeline.publish, harness.pipeline.build_indexes
         faults.attach(
-            [publish.source.client, publish.site.client, publish.repository.client]
-            + [build.site.client, build.repository.client]
+            [
+                publish.source.client,
+                publish.site.client,
+                publish.repository.client,
+                build.site.client,
+                build.repository.client,
+            ]
         )
         for action, index, variant in ops:
             if action == "put":

@@ -315,6 +315,13 @@ def status_text(status: dict[str, Any]) -> str:
         f"{queue['in_flight']} in flight, {queue['dead_letters']} in the dead-letter queue; "
         f"stream lag {stream['lag']}; {status.get('published', 0)} posts published",
     ]
+    failed = status.get("failed_invocations") or {}
+    if failed or queue.get("failed_index_batches"):
+        lines.append(
+            "failed invocations: "
+            + (", ".join(f"{name} {count}" for name, count in sorted(failed.items())) or "none")
+            + f"; index batches given up: {queue.get('failed_index_batches', 0)}"
+        )
     for item in status.get("rejected", []):
         lines.append(f"rejected {item['source_key']}:")
         lines.extend(f"  - {problem}" for problem in item["problems"])

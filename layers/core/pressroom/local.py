@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import itertools
+import json
 import re
 import threading
 import time
@@ -177,6 +178,7 @@ class StreamSource:
     stream_arn: str
     batch_size: int
     max_retries: int
+    failure_queue_url: str = ""
     iterators: dict[str, str] = field(default_factory=dict)
 
 
@@ -293,8 +295,6 @@ class LocalStack:
             target = _ref(redrive.get("deadLetterTargetArn"))
             if target and target not in self.queue_urls:
                 self._create_queue(target)
-            import json
-
             attributes["RedrivePolicy"] = json.dumps(
                 {
                     "deadLetterTargetArn": self.arns[target] if target else "",
@@ -380,14 +380,27 @@ class LocalStack:
             elif event.get("Type") == "DynamoDB":
                 table = _ref(spec["Stream"])
                 assert table is not None
+                on_failure = _ref(
+                    ((spec.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
+                        "Destination"
+                    )
+                )
                 self.stream_sources.append(
                     StreamSource(
                         lid,
                         self.arns[f"{table}.StreamArn"],
                         int(spec.get("BatchSize", 100)),
                         int(spec.get("MaximumRetryAttempts", 2)),
+                        self.queue_urls.get(on_failure or "", ""),
                     )
                 )
+
+    def dead_letter_queues(self, queue_url: str) -> list[str]:
+        """Logical ids of the queues the template redrives this queue's failures to."""
+        lid = next(lid for lid, url in self.queue_urls.items() if url == queue_url)
+        redrive = self._props(lid).get("RedrivePolicy") or {}
+        target = _ref(redrive.get("deadLetterTargetArn"))
+        return [target] if target else []
 
     # handlers ---------------------------------------------------------------------------------
     def handler(self, function: str) -> Handler:
@@ -663,16 +676,45 @@ class EventPump:
             if buffer and (full or time.monotonic() - first_seen >= window):
                 batch = list(buffer)
                 event = {"Records": [_lambda_stream_record(r, source.stream_arn) for r in batch]}
-                for _attempt in range(source.max_retries + 1):
+                for attempt in range(source.max_retries + 1):
                     try:
                         if not self._call(source.function, event).get("batchItemFailures"):
                             break
                     except Exception:
-                        continue
+                        pass
+                    self.stopping.wait(min(0.1 * 2**attempt, 2.0))
+                else:
+                    self._send_to_failure_destination(source, batch)
                 with self.lock:
                     del buffer[: len(batch)]
             elif not fetched:
                 self.stopping.wait(self.poll_seconds)
+
+    def _send_to_failure_destination(
+        self, source: StreamSource, batch: list[dict[str, Any]]
+    ) -> None:
+        """What Lambda sends to an on-failure destination: where the dropped batch was."""
+        if not source.failure_queue_url:
+            return
+        numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+        self.stack.sqs.send_message(
+            QueueUrl=source.failure_queue_url,
+            MessageBody=json.dumps(
+                {
+                    "requestContext": {
+                        "functionArn": LambdaContext(source.function).invoked_function_arn,
+                        "condition": "RetryAttemptsExhausted",
+                        "approximateInvokeCount": source.max_retries + 1,
+                    },
+                    "DDBStreamBatchInfo": {
+                        "streamArn": source.stream_arn,
+                        "startSequenceNumber": numbers[0],
+                        "endSequenceNumber": numbers[-1],
+                        "batchSize": len(batch),
+                    },
+                }
+            ),
+        )
 
     def _fetch(self, source: StreamSource, limit: int, buffer: list[dict[str, Any]]) -> int:
         """Read up to `limit` records into the buffer; the iterator moves under the same lock,
@@ -714,14 +756,18 @@ class EventPump:
         return lag
 
     def status(self) -> dict[str, Any]:
-        queues = {"waiting": 0, "in_flight": 0, "dead_letters": 0}
+        queues = {"waiting": 0, "in_flight": 0, "dead_letters": 0, "failed_index_batches": 0}
         for queue in self.stack.queue_sources:
             attributes = self._queue_attributes(queue.queue_url)
             queues["waiting"] += attributes[0]
             queues["in_flight"] += attributes[1]
-        for lid in self.stack._of_type("AWS::SQS::Queue"):
-            if lid not in {self._logical(q.queue_url) for q in self.stack.queue_sources}:
+            for lid in self.stack.dead_letter_queues(queue.queue_url):
                 queues["dead_letters"] += sum(self._queue_attributes(self.stack.queue_urls[lid]))
+        for stream in self.stack.stream_sources:
+            if stream.failure_queue_url:
+                queues["failed_index_batches"] += sum(
+                    self._queue_attributes(stream.failure_queue_url)
+                )
         lag = self.stream_lag()
         with self.lock:
             busy = self.busy
@@ -735,9 +781,6 @@ class EventPump:
             "invocations": invocations,
             "failed_invocations": failures,
         }
-
-    def _logical(self, queue_url: str) -> str:
-        return next(lid for lid, url in self.stack.queue_urls.items() if url == queue_url)
 
     def _queue_attributes(self, url: str) -> tuple[int, int]:
         attributes = self.stack.sqs.get_queue_attributes(

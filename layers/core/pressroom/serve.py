@@ -141,8 +141,11 @@ class LocalSystem:
     rejections: Callable[[], list[Any]]
     published: Callable[[], int]
     endpoints: dict[str, str]
+    before_status: Callable[[], object] | None = None
 
     def status(self) -> dict[str, Any]:
+        if self.before_status is not None:
+            self.before_status()  # a watched folder's pending changes count as work
         report: dict[str, Any] = self.pump.status()
         report["rejected"] = [
             {"source_key": r.source_key, "message": r.message, "problems": list(r.problems)}
@@ -155,6 +158,10 @@ class LocalSystem:
             "site": self.stack.name("SiteBucket"),
         }
         return report
+
+    def open_site(self) -> None:
+        """Start answering HTTP (after the initial posts are in, so `idle` means done)."""
+        threading.Thread(target=self.site.serve_forever, daemon=True).start()
 
     def wait_idle(self, timeout: float = 120.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -205,7 +212,6 @@ def start_local_system(
         endpoints,
     )
     site.status = system.status
-    threading.Thread(target=site.serve_forever, daemon=True).start()
     return system
 
 
@@ -251,14 +257,25 @@ def serve(
         count = len(FolderSync(posts, upload, delete).scan())
         print(f"published {count} files from {posts}/", flush=True)
     sync = FolderSync(watch, upload, delete) if watch is not None else None
+    scan_lock = threading.Lock()
+
+    def scan() -> list[str]:
+        if sync is None:
+            return []
+        with scan_lock:
+            touched = sync.scan()
+        for key in touched:
+            print(f"synced {key}", flush=True)
+        return touched
+
+    system.before_status = scan
+    system.open_site()
     print(banner(system), flush=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         while not stopping.is_set():
-            if sync is not None:
-                for key in sync.scan():
-                    print(f"synced {key}", flush=True)
+            scan()
             stopping.wait(1.0)
     except KeyboardInterrupt:
         pass
