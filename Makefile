@@ -1,4 +1,5 @@
-# pressroom: `make demo` runs the real pipeline on the example posts; `make test` runs every check.
+# pressroom: `make demo` runs the whole system locally on the example posts; `make test` runs
+# every check. `make snapshot` runs the pipeline once and writes the site to _site/.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install demo test lint typecheck unit integration e2e e2e-deps build clean
+.PHONY: install demo snapshot test lint typecheck unit integration e2e e2e-deps build clean
 
 $(STAMP): requirements-dev.txt layers/core/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +19,10 @@ $(STAMP): requirements-dev.txt layers/core/requirements.txt pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/pressroom demo --posts examples/posts --out _site --json _site.json
+	$(BIN)/pressroom serve --posts examples/posts
+
+snapshot: install
+	$(BIN)/pressroom demo --posts examples/posts --out _site --json _site.json --no-serve
 
 lint: install
 	$(BIN)/ruff check .
