@@ -407,7 +407,17 @@ def test_transformed_roles_are_least_privilege(template: dict[str, Any]) -> None
     and inline statements without wildcards."""
     translated = sam_translate(template)
     roles = resources_of_type(translated, "AWS::IAM::Role")
-    assert set(roles) == {"RenderPostFunctionRole", "BuildIndexesFunctionRole"}
+    assert set(roles) == {
+        "RenderPostFunctionRole",
+        "BuildIndexesFunctionRole",
+        "PublicationSchedulerRole",
+    }
+    # the scheduler's role may only put due publications on the ingest queue
+    (statement,) = roles["PublicationSchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ]
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == {"Fn::GetAtt": ["IngestQueue", "Arn"]}
 
     for role_id, role in roles.items():
         arns = role["Properties"].get("ManagedPolicyArns", [])

@@ -7,9 +7,11 @@ botocore errors into PermanentError / TransientError.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import boto3
@@ -91,6 +93,12 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+def caused_by(error: Exception, *codes: str) -> bool:
+    """Whether a translated error came from a ClientError with one of these codes."""
+    cause = error.__cause__
+    return isinstance(cause, ClientError) and error_code(cause) in codes
+
+
 @contextmanager
 def translated(operation: str) -> Iterator[None]:
     """Map botocore failures to TransientError (retry may help) or PermanentError."""
@@ -127,12 +135,7 @@ class S3Source:
                 with response["Body"] as body:
                     data = body.read(max_bytes + 1)
         except PermanentError as error:
-            if isinstance(error.__cause__, ClientError) and error_code(error.__cause__) in (
-                "NoSuchKey",
-                "NoSuchVersion",
-                "404",
-                "MethodNotAllowed",
-            ):
+            if caused_by(error, "NoSuchKey", "NoSuchVersion", "404", "MethodNotAllowed"):
                 raise SourceMissing(f"{key} ({version_id or 'current'}) is gone") from error
             raise
         return SourceObject(key, response.get("VersionId") or version_id, data)
@@ -142,12 +145,7 @@ class S3Source:
             with translated("s3:HeadObject"):
                 response = self.client.head_object(Bucket=self.bucket, Key=key)
         except PermanentError as error:
-            if isinstance(error.__cause__, ClientError) and error_code(error.__cause__) in (
-                "404",
-                "NoSuchKey",
-                "405",
-                "MethodNotAllowed",
-            ):
+            if caused_by(error, "404", "NoSuchKey", "405", "MethodNotAllowed"):
                 return None
             raise
         return str(response.get("VersionId") or "null")
@@ -190,11 +188,7 @@ class S3Site:
             with translated("s3:HeadObject"):
                 head = self.client.head_object(Bucket=self.bucket, Key=key)
         except PermanentError as error:
-            if isinstance(error.__cause__, ClientError) and error_code(error.__cause__) in (
-                "404",
-                "403",
-                "NoSuchKey",
-            ):
+            if caused_by(error, "404", "403", "NoSuchKey"):
                 return None
             raise
         return str(head.get("Metadata", {}).get(CONTENT_HASH, "")) or None
@@ -254,6 +248,7 @@ class DynamoPostRepository:
             "status": record.status,
             "url": record.url,
             "warnings": list(record.warnings),
+            "retired_urls": list(record.retired_urls),
         }
         if record.listed is not None:
             values |= listed_values(record.listed)
@@ -286,6 +281,7 @@ class DynamoPostRepository:
             url=values.get("url", ""),
             listed=listed,
             warnings=tuple(values.get("warnings", [])),
+            retired_urls=tuple(values.get("retired_urls", [])),
         )
 
     @staticmethod
@@ -567,6 +563,52 @@ class DynamoPostRepository:
         return operations, labels
 
 
+class EventBridgeScheduler:
+    """EventBridge Scheduler one-time schedules that send a post's notification to the queue."""
+
+    def __init__(self, group: str, target_arn: str, role_arn: str, client: Any = None) -> None:
+        self.group = group
+        self.target_arn = target_arn
+        self.role_arn = role_arn
+        self.client: Any = client or boto3.client("scheduler")
+
+    @staticmethod
+    def name(source_key: str) -> str:
+        return "post-" + hashlib.sha256(source_key.encode()).hexdigest()[:40]
+
+    def schedule(self, source_key: str, at: datetime, notification: dict[str, Any]) -> None:
+        request = {
+            "Name": self.name(source_key),
+            "GroupName": self.group,
+            "ScheduleExpression": f"at({at.astimezone(UTC):%Y-%m-%dT%H:%M:%S})",
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {
+                "Arn": self.target_arn,
+                "RoleArn": self.role_arn,
+                "Input": json.dumps(notification, ensure_ascii=False),
+            },
+            "ActionAfterCompletion": "DELETE",
+            "Description": f"publish {source_key}"[:512],
+        }
+        try:
+            with translated("scheduler:CreateSchedule"):
+                self.client.create_schedule(**request)
+        except PermanentError as error:
+            if not caused_by(error, "ConflictException"):
+                raise
+            with translated("scheduler:UpdateSchedule"):
+                self.client.update_schedule(**request)
+
+    def cancel(self, source_key: str) -> None:
+        try:
+            with translated("scheduler:DeleteSchedule"):
+                self.client.delete_schedule(Name=self.name(source_key), GroupName=self.group)
+        except PermanentError as error:
+            if not caused_by(error, "ResourceNotFoundException"):
+                raise
+
+
 def _cancellation_codes(error: Exception) -> list[str]:
     cause = error.__cause__
     if not isinstance(cause, ClientError):
@@ -592,10 +634,21 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
         if settings.distribution_id
         else None
     )
+    scheduler = (
+        EventBridgeScheduler(
+            settings.schedule_group,
+            settings.schedule_target_arn,
+            settings.scheduler_role_arn,
+            client("scheduler"),
+        )
+        if settings.schedule_target_arn
+        else None
+    )
     return Pipeline.wire(
         SiteRenderer.from_directory(settings.templates_dir),
         S3Source(settings.source_bucket, s3),
         S3Site(settings.site_bucket, s3),
         DynamoPostRepository(settings.posts_table, client("dynamodb")),
         invalidator,
+        scheduler,
     )

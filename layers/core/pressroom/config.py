@@ -96,6 +96,9 @@ class Settings(BaseModel):
     posts_table: str
     templates_dir: Path
     distribution_id: str = ""
+    schedule_group: str = "default"
+    schedule_target_arn: str = ""
+    scheduler_role_arn: str = ""
     endpoint_url: str | None = None
 
     @classmethod
@@ -106,5 +109,8 @@ class Settings(BaseModel):
             posts_table=environ["POSTS_TABLE"],
             templates_dir=Path(environ.get("TEMPLATES_DIR", "/opt/templates")),
             distribution_id=environ.get("DISTRIBUTION_ID", ""),
+            schedule_group=environ.get("SCHEDULE_GROUP", "default"),
+            schedule_target_arn=environ.get("SCHEDULE_TARGET_ARN", ""),
+            scheduler_role_arn=environ.get("SCHEDULER_ROLE_ARN", ""),
             endpoint_url=environ.get("AWS_ENDPOINT_URL") or None,
         )

@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -159,6 +159,11 @@ def local_name(stack_name: str, logical_id: str) -> str:
     return f"{stack_name}-{words}-{digest}"
 
 
+_LOCAL_TYPES = frozenset(
+    {"AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::Scheduler::ScheduleGroup"}
+)
+
+
 # -- resources and event sources --------------------------------------------------------------
 @dataclass
 class QueueSource:
@@ -232,6 +237,7 @@ class LocalStack:
         self.sqs = session.client("sqs", endpoint_url=endpoint_url)
         self.dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
         self.streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
+        self.scheduler = session.client("scheduler", endpoint_url=endpoint_url)
 
     # names ------------------------------------------------------------------------------------
     def _physical(self, logical_id: str) -> str:
@@ -245,26 +251,41 @@ class LocalStack:
         return self.names.get(logical_id) or self._physical(logical_id)
 
     def settings(self) -> Settings:
-        return Settings(
-            source_bucket=self.name("SourceBucket"),
-            site_bucket=self.name("SiteBucket"),
-            posts_table=self.name("PostsTable"),
-            templates_dir=self.project_dir / "templates",
-            endpoint_url=self.endpoint_url,
+        """What RenderPost's environment names, as pressroom reads it."""
+        return Settings.from_environ(self.function_environment("RenderPostFunction"))
+
+    def function_environment(self, function: str) -> dict[str, str]:
+        """A function's environment variables from the template, resolved to local names."""
+        variables = dict(
+            ((self.template.get("Globals") or {}).get("Function") or {})
+            .get("Environment", {})
+            .get("Variables", {})
         )
+        variables |= (self._props(function).get("Environment") or {}).get("Variables", {})
+        resolved = {name: self._resolve(value) for name, value in variables.items()}
+        resolved["TEMPLATES_DIR"] = str(self.project_dir / "templates")
+        if self.endpoint_url:
+            resolved["AWS_ENDPOINT_URL"] = self.endpoint_url
+        return resolved
 
     def environment(self) -> dict[str, str]:
-        """The variables a function of this stack finds in its environment."""
-        settings = self.settings()
-        variables = {
-            "SOURCE_BUCKET": settings.source_bucket,
-            "SITE_BUCKET": settings.site_bucket,
-            "POSTS_TABLE": settings.posts_table,
-            "TEMPLATES_DIR": str(settings.templates_dir),
-        }
-        if self.endpoint_url:
-            variables["AWS_ENDPOINT_URL"] = self.endpoint_url
+        """The union of every function's environment (serve runs them in one process)."""
+        variables: dict[str, str] = {}
+        for function in self._of_type("AWS::Serverless::Function"):
+            for name, value in self.function_environment(function).items():
+                variables[name] = variables.get(name) or value
         return variables
+
+    def _resolve(self, value: Any) -> str:
+        target = _ref(value)
+        if target is None:
+            return value if isinstance(value, str) else ""
+        kind = self.resources.get(target, {}).get("Type", "")
+        if "Ref" in value:
+            return self.name(target) if kind in _LOCAL_TYPES else ""
+        if kind == "AWS::IAM::Role":
+            return f"arn:aws:iam::{ACCOUNT}:role/{self.name(target)}"
+        return self.arns.get(target, "")
 
     # creation ---------------------------------------------------------------------------------
     def create(self) -> LocalStack:
@@ -276,9 +297,41 @@ class LocalStack:
             self._create_table(lid)
         for lid in self._of_type("AWS::S3::Bucket"):
             self._create_bucket(lid)
+        for lid in self._of_type("AWS::Scheduler::ScheduleGroup"):
+            self.scheduler.create_schedule_group(Name=self.name(lid))
+            self.names[lid] = self.name(lid)
         for lid in self._of_type("AWS::Serverless::Function"):
             self._map_events(lid)
         return self
+
+    # schedules --------------------------------------------------------------------------------
+    def schedules(self) -> list[dict[str, Any]]:
+        """Every pending one-time schedule of the stack's schedule groups."""
+        found = []
+        for lid in self._of_type("AWS::Scheduler::ScheduleGroup"):
+            group = self.name(lid)
+            for summary in self.scheduler.list_schedules(GroupName=group).get("Schedules", []):
+                found.append(self.scheduler.get_schedule(Name=summary["Name"], GroupName=group))
+        return found
+
+    def fire_due_schedules(self, now: datetime) -> int:
+        """Do what EventBridge Scheduler does at `now`: send each due schedule's input to its
+        target queue, then delete the schedule (ActionAfterCompletion: DELETE)."""
+        fired = 0
+        for schedule in self.schedules():
+            expression = str(schedule["ScheduleExpression"])
+            match = re.fullmatch(r"at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)", expression)
+            if not match:
+                continue
+            due = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
+            if due > now:
+                continue
+            target = schedule["Target"]
+            queue = next(lid for lid, arn in self.arns.items() if arn == target["Arn"])
+            self.sqs.send_message(QueueUrl=self.queue_urls[queue], MessageBody=target["Input"])
+            self.scheduler.delete_schedule(Name=schedule["Name"], GroupName=schedule["GroupName"])
+            fired += 1
+        return fired
 
     def _props(self, lid: str) -> dict[str, Any]:
         return dict(self.resources[lid].get("Properties") or {})
@@ -515,12 +568,14 @@ class LocalStack:
         invoke: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
         retry_delay: int = 0,
         max_rounds: int = 10_000,
+        now: datetime | None = None,
     ) -> DrainReport:
-        """Deliver events until every queue and stream is empty."""
+        """Deliver events until every queue and stream is empty; with `now`, schedules due
+        by then fire first."""
         invoke = invoke or self.invoke
         report = DrainReport()
         for _ in range(max_rounds):
-            moved = 0
+            moved = self.fire_due_schedules(now) if now is not None else 0
             for queue in self.queue_sources:
                 count = self.pump_queue(queue, invoke, retry_delay)
                 moved += count

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import quote_plus
 
 from pressroom.config import SiteConfig
 from pressroom.errors import InvalidPost, SourceMissing, StaleState, TransientError, UrlConflict
@@ -18,6 +19,7 @@ from pressroom.ports import (
     PostRepository,
     PostState,
     PostStatus,
+    PublicationScheduler,
     Rejection,
     SiteStore,
     SourceStore,
@@ -49,7 +51,9 @@ class SourceChange:
     sequencer: str = ""
 
 
-Result = Literal["published", "unpublished", "deleted", "rejected", "stale", "unchanged"]
+Result = Literal[
+    "published", "scheduled", "unpublished", "deleted", "rejected", "stale", "unchanged"
+]
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class Publisher:
     source: SourceStore
     site: SiteStore
     repository: PostRepository
+    scheduler: PublicationScheduler | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
     def config(self) -> SiteConfig:
@@ -82,9 +88,16 @@ class Publisher:
             state = self.repository.load(change.key)
             if sequencer and state.sequencer and state.sequencer > sequencer:
                 return PublishOutcome(change.key, "stale")
-            if sequencer and state.sequencer == sequencer and state.record is not None:
-                self._sync_page(state.record, None)
-                return PublishOutcome(change.key, "unchanged", state.record.url)
+            record = state.record
+            seen = bool(sequencer) and state.sequencer == sequencer and record is not None
+            if record is not None and seen and not self._due(record):
+                if record.status == "scheduled":  # fired early: keep it scheduled
+                    self._schedule(record, change)
+                self._sync_page(record, None)
+                return PublishOutcome(change.key, "unchanged", record.url)
+            outcome = self._apply(change, sequencer, state)
+            if outcome is not None:
+                return outcome
             outcome = self._apply(change, sequencer, state)
             if outcome is not None:
                 return outcome
@@ -119,7 +132,11 @@ class Publisher:
             return self._reject(change.key, sequencer, version, str(error), [str(error)])
         except StaleState:
             return None
-        self._sync_page(record, html, previous=state.record)
+        self._sync_page(record, html)
+        if record.status == "scheduled":
+            self._schedule(record, change)
+        elif state.record is not None and state.record.status == "scheduled":
+            self._cancel(record.source_key)
         return PublishOutcome(
             change.key,
             record.status,
@@ -136,12 +153,37 @@ class Publisher:
         previous: PostRecord | None,
     ) -> PostRecord:
         if post is None:
-            return PostRecord(key, sequencer, version, "deleted", previous.url if previous else "")
-        record = post_record(post, sequencer, version, self.config)
-        if not record.live:
-            return record
-        warnings = broken_links(post, self.renderer.urls, self.repository)
-        return replace(record, warnings=tuple(warnings))
+            url = previous.url if previous else ""
+            record = PostRecord(key, sequencer, version, "deleted", url)
+        else:
+            record = post_record(post, sequencer, version, self.config)
+            if record.status == "published" and post.date > self.clock():
+                record = replace(record, status="scheduled")
+            if record.live:
+                warnings = broken_links(post, self.renderer.urls, self.repository)
+                record = replace(record, warnings=tuple(warnings))
+        return replace(record, retired_urls=retired_urls(record, previous))
+
+    def _due(self, record: PostRecord) -> bool:
+        """A scheduled post whose time has come (a seen change of any other post is not)."""
+        return (
+            record.status == "scheduled"
+            and record.listed is not None
+            and record.listed.date_utc <= utc_text(self.clock())
+        )
+
+    def _schedule(self, record: PostRecord, change: SourceChange) -> None:
+        if self.scheduler is None or record.listed is None:
+            return
+        when = datetime.strptime(record.listed.date_utc, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        notification = s3_notification(
+            SourceChange(record.source_key, False, record.source_version, change.sequencer)
+        )
+        self.scheduler.schedule(record.source_key, when, notification)
+
+    def _cancel(self, source_key: str) -> None:
+        if self.scheduler is not None:
+            self.scheduler.cancel(source_key)
 
     def _reject(
         self,
@@ -156,27 +198,25 @@ class Publisher:
         )
         return PublishOutcome(key, "rejected", message=message)
 
-    def _sync_page(
-        self, record: PostRecord, html: str | None, previous: PostRecord | None = None
-    ) -> None:
-        """Make the site bucket show `record`; then check no newer commit raced past us."""
+    def _sync_page(self, record: PostRecord, html: str | None) -> None:
+        """Make the site bucket show `record` (its page, and none at the URLs it left, unless
+        another post owns them now); then check that no newer commit raced past us. Every
+        input comes from the committed record, so a retry cleans up exactly as the first try."""
         for _ in range(_MAX_ATTEMPTS):
             if record.live:
                 if html is None:
                     html = self._render_version(record)
                 if html is not None:
                     self.site.put_page(key_for_url(record.url), html, "post")
-            stale_urls = {record.url} if not record.live else set()
-            if previous is not None and previous.url and previous.url != record.url:
-                stale_urls.add(previous.url)
-            for url in stale_urls:
+            stale_urls = set(record.retired_urls) | ({record.url} if not record.live else set())
+            for url in sorted(stale_urls):
                 if url and self.repository.url_owner(url) is None:
                     self.site.delete_page(key_for_url(url))
             current = self.repository.load(record.source_key).record
             if current is None or current.sequencer == record.sequencer:
                 return
             # A newer version was committed while we wrote: make sure its page wins.
-            previous, record, html = record, current, None
+            record, html = current, None
         raise TransientError(
             f"{record.source_key}: the post kept changing while its page was written"
         )
@@ -190,6 +230,35 @@ class Publisher:
         except InvalidPost:
             return None
         return self.renderer.render_post(post)
+
+
+def s3_notification(change: SourceChange) -> dict[str, Any]:
+    """An S3 notification for a change, as a scheduled publication re-delivers it."""
+    obj: dict[str, Any] = {"key": quote_plus(change.key, safe="/"), "sequencer": change.sequencer}
+    if change.version_id:
+        obj["versionId"] = change.version_id
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "eventName": "ObjectRemoved:Delete" if change.removed else "ObjectCreated:Put",
+                "s3": {"s3SchemaVersion": "1.0", "object": obj},
+            }
+        ]
+    }
+
+
+def retired_urls(record: PostRecord, previous: PostRecord | None) -> tuple[str, ...]:
+    """URLs this source key has had and no longer has: their pages must not stay behind."""
+    urls = set(previous.retired_urls) if previous else set()
+    if previous is not None and previous.url:
+        urls.add(previous.url)
+    if record.live:
+        urls.discard(record.url)
+    elif record.url:
+        urls.add(record.url)
+    return tuple(sorted(urls))
 
 
 def post_record(post: Post, sequencer: str, version: str | None, config: SiteConfig) -> PostRecord:
@@ -367,8 +436,9 @@ class Pipeline:
         site: SiteStore,
         repository: PostRepository,
         invalidator: Invalidator | None = None,
+        scheduler: PublicationScheduler | None = None,
     ) -> Pipeline:
         return cls(
-            Publisher(renderer, source, site, repository),
+            Publisher(renderer, source, site, repository, scheduler),
             IndexBuilder(renderer, site, repository, invalidator),
         )

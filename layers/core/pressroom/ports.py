@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from pressroom.posts import Term
 from pressroom.render import Entry, TermCount
 from pressroom.site import TaxonomyKind
 
-PostStatus = Literal["published", "unpublished", "deleted"]
+PostStatus = Literal["published", "scheduled", "unpublished", "deleted"]
 PageClass = Literal["post", "index", "not_found"]
 
 
@@ -49,6 +50,7 @@ class PostRecord:
     url: str = ""
     listed: Listed | None = None
     warnings: tuple[str, ...] = ()
+    retired_urls: tuple[str, ...] = ()
 
     @property
     def live(self) -> bool:
@@ -228,6 +230,18 @@ class PostRepository(Protocol):
     def rejections(self) -> list[Rejection]: ...
 
     def records(self) -> list[PostRecord]: ...
+
+
+class PublicationScheduler(Protocol):
+    """One-time schedules that re-deliver a future-dated post's change when its time comes."""
+
+    def schedule(self, source_key: str, at: datetime, notification: dict[str, Any]) -> None:
+        """Create or replace the schedule of this source key."""
+        ...
+
+    def cancel(self, source_key: str) -> None:
+        """Remove the schedule of this source key, if any."""
+        ...
 
 
 class Invalidator(Protocol):
