@@ -11,6 +11,7 @@ bucket gets a delete marker; `install_s3_event_fidelity` adds both, as S3 does.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import itertools
@@ -679,6 +680,7 @@ class EventPump:
             self.threads.append(
                 threading.Thread(target=self._stream_loop, args=(stream,), daemon=True)
             )
+        self.threads.append(threading.Thread(target=self._schedule_loop, daemon=True))
         for thread in self.threads:
             thread.start()
         return self
@@ -705,6 +707,13 @@ class EventPump:
             with self.lock:
                 self.failures[function] = self.failures.get(function, 0) + 1
         return result
+
+    def _schedule_loop(self) -> None:
+        """EventBridge Scheduler: due one-time schedules put their input on the queue."""
+        while not self.stopping.is_set():
+            with contextlib.suppress(Exception):  # a moto hiccup: try again next second
+                self.stack.fire_due_schedules(datetime.now(UTC))
+            self.stopping.wait(1.0)
 
     def _queue_loop(self, source: QueueSource) -> None:
         while not self.stopping.is_set():
@@ -830,6 +839,7 @@ class EventPump:
             failures = dict(self.failures)
         return {
             "idle": not (queues["waiting"] or queues["in_flight"] or lag or busy),
+            "scheduled": len(self.stack.schedules()),
             "queue": queues,
             "stream": {"lag": lag},
             "running": busy,
