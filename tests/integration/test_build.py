@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,14 @@ def test_build_uses_worker_processes_and_reports_rejections(tmp_path: Path) -> N
     assert len(parallel.published) == len(serial.published) == 12
     assert [r.source_key for r in parallel.rejected] == ["posts/2026-03-30-broken.md"]
     assert "title" in parallel.rejected[0].message
+
+
+def test_build_leaves_out_posts_dated_in_the_future(tmp_path: Path) -> None:
+    sources = [(key, path.read_bytes()) for key, path in source_files(ROOT / "examples" / "posts")]
+    # Given "now" between the examples' first and last dates
+    report = build_site(
+        sources, ROOT / "templates", tmp_path, jobs=1, now=datetime(2026, 2, 1, tzinfo=UTC)
+    )
+    # Then only the January posts are built; the rest wait for their date
+    assert len(report.published) == 4 and len(report.scheduled) == 8
+    assert not list(tmp_path.glob("category/*/2026-02.html"))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,7 @@ class BuildReport:
     published: list[PostRecord] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    scheduled: list[PostRecord] = field(default_factory=list)
     pages: int = 0
 
 
@@ -180,10 +182,15 @@ def source_files(src_dir: Path) -> Iterator[tuple[str, Path]]:
 
 
 def build_site(
-    sources: Iterable[tuple[str, bytes]], templates_dir: Path, out_dir: Path, jobs: int = 0
+    sources: Iterable[tuple[str, bytes]],
+    templates_dir: Path,
+    out_dir: Path,
+    jobs: int = 0,
+    now: datetime | None = None,
 ) -> BuildReport:
     """Render every source and every index page into out_dir. Where two files claim one URL,
-    the first source key in sorted order keeps it."""
+    the first source key in sorted order keeps it; posts dated after `now` are left out."""
+    now = now or datetime.now(UTC)
     renderer = SiteRenderer.from_directory(templates_dir)
     repository = MemoryRepository()
     site = FolderSite(out_dir)
@@ -206,6 +213,8 @@ def build_site(
             repository.reject(Rejection(key, "", None, html_or_message, tuple(problems)))
             continue
         record = post_record(post, "", None, renderer.config)
+        if record.status == "published" and post.date > now:
+            record = replace(record, status="scheduled")
         try:
             repository.commit(Commit(record, None, clear_rejection=False))
         except UrlConflict as conflict:
@@ -213,6 +222,8 @@ def build_site(
             continue
         if record.live:
             pages[key_for_url(post.url)] = html_or_message
+        elif record.status == "scheduled":
+            report.scheduled.append(record)
             posts.append(post)
     for key, html in pages.items():
         site.put_page(key, html, "post")

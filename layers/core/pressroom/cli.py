@@ -366,7 +366,7 @@ def build_command(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(
         f"built {len(report.published)} posts into {report.pages} pages in {elapsed:.2f} s; "
-        f"rejected {len(report.rejected)}"
+        f"rejected {len(report.rejected)}; {len(report.scheduled)} dated in the future left out"
     )
     for rejection in report.rejected:
         print(f"  rejected {rejection.source_key}:")
