@@ -410,6 +410,7 @@ def test_transformed_roles_are_least_privilege(template: dict[str, Any]) -> None
     assert set(roles) == {
         "RenderPostFunctionRole",
         "BuildIndexesFunctionRole",
+        "RebuildFunctionRole",
         "PublicationSchedulerRole",
     }
     # the scheduler's role may only put due publications on the ingest queue
@@ -593,7 +594,7 @@ def test_distribution_reaches_the_site_bucket_only_through_oac_over_https(
 
 def test_functions_share_layers_and_environment(template: dict[str, Any]) -> None:
     """Given both functions, then they run the core and templates layers with the env they read."""
-    for function_id in ("RenderPostFunction", "BuildIndexesFunction"):
+    for function_id in ("RenderPostFunction", "BuildIndexesFunction", "RebuildFunction"):
         layers = function_property(template, function_id, "Layers")
         env = function_environment(template, function_id)
 
@@ -673,7 +674,9 @@ def test_templates_layer_holds_site_config_and_layouts(sam_build: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("function_id", ["RenderPostFunction", "BuildIndexesFunction"])
+@pytest.mark.parametrize(
+    "function_id", ["RenderPostFunction", "BuildIndexesFunction", "RebuildFunction"]
+)
 def test_built_function_imports_and_renders_from_the_layers(
     sam_build: Path, function_id: str
 ) -> None:

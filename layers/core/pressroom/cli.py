@@ -349,6 +349,49 @@ def show_status(args: argparse.Namespace) -> int:
     return 0 if status["idle"] or not args.wait else 1
 
 
+def rebuild_command(args: argparse.Namespace) -> int:
+    """Reconcile and re-render: in-process against the local stack, or by invoking a deployed
+    stack's Rebuild function."""
+    import boto3
+
+    mode = "reconcile" if args.reconcile_only else "rebuild"
+    if args.stack:
+        session = boto3.session.Session()
+        stack = session.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        response = session.client("lambda").invoke(
+            FunctionName=outputs["RebuildFunctionName"],
+            Payload=json.dumps({"mode": mode, "workers": args.workers}).encode(),
+        )
+        print(response["Payload"].read().decode())
+        return 1 if response.get("FunctionError") else 0
+    from pressroom.adapters import pipeline_from_settings
+    from pressroom.local import REGION, LocalStack
+
+    for name, value in LOCAL_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    session = boto3.session.Session(region_name=REGION)
+    local = LocalStack(args.project.resolve(), session, endpoint_url=args.endpoint_url)
+    pipeline = pipeline_from_settings(local.settings(), session)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == total or done % 50 == 0:
+            print(f"{stage}: {done}/{total}", flush=True)
+
+    rebuilder = pipeline.rebuilder(progress)
+    report = (
+        rebuilder.reconcile(args.workers)
+        if mode == "reconcile"
+        else rebuilder.rebuild(args.workers)
+    )
+    for key in report.republished:
+        print(f"republished {key} (its notification was lost)")
+    for key in report.removed:
+        print(f"took down {key} (its source is gone)")
+    print(f"{mode}: {report.posts} posts and {report.pages} index pages checked")
+    return 0
+
+
 def build_command(args: argparse.Namespace) -> int:
     import shutil
     import time
@@ -412,11 +455,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     unpublish = commands.add_parser("unpublish", help="delete posts (source keys or file names)")
     unpublish.add_argument("keys", nargs="+")
     redrive_parser = commands.add_parser("redrive", help="move dead letters back to the queue")
-    for command in (publish, unpublish, redrive_parser):
+    rebuild = commands.add_parser("rebuild", help="reconcile sources and table; re-render all")
+    rebuild.add_argument("--reconcile-only", action="store_true", help="only repair lost events")
+    rebuild.add_argument("--workers", type=int, default=8, help="pages rendered at once")
+    for command in (publish, unpublish, redrive_parser, rebuild):
         command.add_argument("--endpoint-url", default="http://127.0.0.1:5000")
         command.add_argument("--stack", help="act on this deployed CloudFormation stack")
         command.add_argument("--site-url", default="http://127.0.0.1:8000")
-    for command in (demo, serve, publish, build):
+    for command in (demo, serve, publish, build, rebuild):
         command.add_argument(
             "--project", type=Path, default=Path("."), help="template.yaml's folder"
         )
@@ -451,6 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "publish": publish_files,
         "unpublish": unpublish_keys,
         "redrive": redrive,
+        "rebuild": rebuild_command,
     }
     return handlers[args.command](args)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -93,7 +94,7 @@ class Publisher:
             if record is not None and seen and not self._due(record):
                 if record.status == "scheduled":  # fired early: keep it scheduled
                     self._schedule(record, change)
-                self._sync_page(record, None)
+                self.sync_page(record, None)
                 return PublishOutcome(change.key, "unchanged", record.url)
             outcome = self._apply(change, sequencer, state)
             if outcome is not None:
@@ -122,6 +123,8 @@ class Publisher:
                 post = parse_post(change.key, raw.body, self.config, self.renderer.post_layouts)
             except InvalidPost as error:
                 return self._reject(change.key, sequencer, version, error.report(), error.problems)
+        # A repair (no sequencer: the notification was lost) keeps the recorded order.
+        sequencer = sequencer or state.sequencer
         record = self._record(change.key, sequencer, version, post, state.record)
         html = self.renderer.render_post(post) if post is not None and record.live else None
         try:
@@ -132,7 +135,7 @@ class Publisher:
             return self._reject(change.key, sequencer, version, str(error), [str(error)])
         except StaleState:
             return None
-        self._sync_page(record, html)
+        self.sync_page(record, html)
         if record.status == "scheduled":
             self._schedule(record, change)
         elif state.record is not None and state.record.status == "scheduled":
@@ -198,7 +201,7 @@ class Publisher:
         )
         return PublishOutcome(key, "rejected", message=message)
 
-    def _sync_page(self, record: PostRecord, html: str | None) -> None:
+    def sync_page(self, record: PostRecord, html: str | None) -> None:
         """Make the site bucket show `record` (its page, and none at the URLs it left, unless
         another post owns them now); then check that no newer commit raced past us. Every
         input comes from the committed record, so a retry cleans up exactly as the first try."""
@@ -422,11 +425,81 @@ def _month_bounds(month: str, config: SiteConfig) -> tuple[str, str]:
 
 
 @dataclass
+class RebuildReport:
+    """What a rebuild or a reconciliation did."""
+
+    republished: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    posts: int = 0
+    pages: int = 0
+
+
+@dataclass
+class Rebuilder:
+    """Repair and re-render: reconcile the source bucket with the table (lost notifications,
+    lost deletes), re-render every post page and every index page, with bounded concurrency."""
+
+    publish: Publisher
+    build_indexes: IndexBuilder
+    progress: Callable[[str, int, int], None] = lambda stage, done, total: None
+
+    def reconcile(self, workers: int = 4) -> RebuildReport:
+        """Publish source objects the table lacks or holds at another version; take down posts
+        whose source is gone."""
+        source, repository = self.publish.source, self.publish.repository
+        current = {key: source.current_version(key) for key in source.list_keys("posts/")}
+        records = {record.source_key: record for record in repository.records()}
+        report = RebuildReport()
+        changes = []
+        for key, version in sorted(current.items()):
+            record = records.get(key)
+            if version is not None and (
+                record is None or record.status == "deleted" or record.source_version != version
+            ):
+                changes.append(SourceChange(key, False, version))
+                report.republished.append(key)
+        for key, record in sorted(records.items()):
+            if record.status != "deleted" and current.get(key) is None:
+                changes.append(SourceChange(key, True))
+                report.removed.append(key)
+        self._run("reconcile", changes, self.publish, workers)
+        return report
+
+    def rebuild(self, workers: int = 4) -> RebuildReport:
+        """Re-render every post and every index page (after a template or configuration change);
+        unchanged pages are not rewritten."""
+        report = self.reconcile(workers)
+        records = [r for r in self.publish.repository.records() if r.live]
+        self._run("posts", records, lambda record: self.publish.sync_page(record, None), workers)
+        pages = sorted(every_index_page(self.build_indexes.repository))
+        self._run("pages", pages, lambda ref: self.build_indexes([ref]), workers)
+        report.posts, report.pages = len(records), len(pages)
+        return report
+
+    def _run(
+        self, stage: str, items: list[Any], work: Callable[[Any], object], workers: int
+    ) -> None:
+        done = 0
+        self.progress(stage, done, len(items))
+        with ThreadPoolExecutor(max(1, workers)) as pool:
+            for future in as_completed([pool.submit(work, item) for item in items]):
+                future.result()
+                done += 1
+                self.progress(stage, done, len(items))
+
+
+@dataclass
 class Pipeline:
     """The two use cases wired to one set of adapters (built once per container)."""
 
     publish: Publisher
     build_indexes: IndexBuilder
+
+    def rebuilder(self, progress: Callable[[str, int, int], None] | None = None) -> Rebuilder:
+        rebuilder = Rebuilder(self.publish, self.build_indexes)
+        if progress is not None:
+            rebuilder.progress = progress
+        return rebuilder
 
     @classmethod
     def wire(

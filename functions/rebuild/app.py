@@ -1,0 +1,53 @@
+"""Rebuild: reconcile the source bucket with the table, and re-render every page.
+
+Invoked by hand after a template or configuration change (`{"mode": "rebuild"}`), and daily by
+its schedule to repair lost notifications and lost deletes (`{"mode": "reconcile"}`).
+"""
+
+import os
+from dataclasses import asdict
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pressroom.adapters import pipeline_from_settings
+from pressroom.config import Settings
+from pressroom.pipeline import Pipeline
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@lru_cache(maxsize=1)
+def default_pipeline() -> Pipeline:
+    return pipeline_from_settings(Settings.from_environ(os.environ))
+
+
+def report_progress(stage: str, done: int, total: int) -> None:
+    if done == total or done % 100 == 0:
+        logger.info("rebuild progress", stage=stage, done=done, total=total)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None
+) -> dict[str, Any]:
+    rebuilder = (pipeline or default_pipeline()).rebuilder(report_progress)
+    workers = int(event.get("workers", 8))
+    if event.get("mode", "rebuild") == "reconcile":
+        report = rebuilder.reconcile(workers)
+    else:
+        report = rebuilder.rebuild(workers)
+    metrics.add_metric(
+        name="PostsRepaired",
+        unit=MetricUnit.Count,
+        value=len(report.republished) + len(report.removed),
+    )
+    logger.info("rebuild done", **asdict(report))
+    return asdict(report)
