@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from moto import mock_aws
 from conftest import ROOT, Harness, sqs_event
 from pressroom.adapters import pipeline_from_settings
 from pressroom.build import build_site
-from pressroom.local import REGION, LocalStack
+from pressroom.local import REGION, LambdaContext, LocalStack
 
 NAMES = ["2026-01-05-alpha.md", "2026-02-10-beta.md", "2026-02-11-gamma.md", "2026-03-01-delta.md"]
 TITLES = ["港口吞吐量创新高", "地铁6号线开通", "银行年报发布", "汇率中间价上调"]
@@ -95,6 +96,7 @@ class Faults:
         self.rate = rate
         self.budget = budget
         self.injected = 0
+        self.lock = threading.Lock()
 
     def attach(self, clients: list[Any]) -> None:
         for client in {id(c): c for c in clients}.values():
@@ -102,9 +104,10 @@ class Faults:
             client.meta.events.register("after-call.*.*", self.after)
 
     def _roll(self) -> bool:
-        hit = self.injected < self.budget and self.rng.random() < self.rate
-        self.injected += hit
-        return hit
+        with self.lock:
+            hit = self.injected < self.budget and self.rng.random() < self.rate
+            self.injected += hit
+            return hit
 
     def before(self, model: Any, **_: Any) -> None:
         if self._roll():
@@ -173,6 +176,64 @@ class Delivery:
         return result
 
 
+def deliver_concurrently(
+    harness: Harness,
+    faults: Faults,
+    rng: random.Random,
+    messages: list[dict[str, Any]],
+    threads: int,
+) -> None:
+    """Several RenderPost containers at once, each with its own batches, retries and clients,
+    while BuildIndexes consumes the stream alongside them."""
+    plan = messages + [m for m in messages if rng.random() < 0.3]
+    rng.shuffle(plan)
+    shares = [plan[i::threads] for i in range(threads)]
+    seeds = [rng.randrange(2**32) for _ in range(threads)]
+    delivery = Delivery(harness, rng)
+    writers_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def container(index: int) -> None:
+        try:
+            local_rng = random.Random(seeds[index])
+            handler = harness.stack.new_container("RenderPostFunction", f"_{index}")
+            pipeline = pipeline_from_settings(harness.settings, harness.session)
+            publish = pipeline.publish
+            faults.attach([publish.source.client, publish.site.client, publish.repository.client])
+            queue = deque((message, 0) for message in shares[index])
+            while queue:
+                batch = [queue.popleft() for _ in range(min(len(queue), local_rng.randint(1, 3)))]
+                try:
+                    result = handler(
+                        sqs_event([m for m, _ in batch]),
+                        LambdaContext("RenderPostFunction"),
+                        pipeline=pipeline,
+                    )
+                    failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+                except Exception:
+                    failed = {m["MessageId"] for m, _ in batch}
+                queue.extend((m, n + 1) for m, n in batch if m["MessageId"] in failed)
+        except BaseException as error:  # surfaced by the main thread
+            errors.append(error)
+
+    def indexer() -> None:
+        while not writers_done.is_set():
+            delivery.drain_stream()
+            writers_done.wait(0.01)
+
+    workers = [threading.Thread(target=container, args=(i,)) for i in range(threads)]
+    stream = threading.Thread(target=indexer)
+    stream.start()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    writers_done.set()
+    stream.join(120)
+    assert not errors, errors
+    delivery.drain_stream()
+
+
 def site_files(harness: Harness) -> dict[str, bytes]:
     return harness.site()
 
@@ -199,7 +260,11 @@ def differences(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[st
 
 
 def run_scenario(
-    ops: list[tuple[str, int, dict[str, Any] | None]], seed: int, fault_rate: float, out: Path
+    ops: list[tuple[str, int, dict[str, Any] | None]],
+    seed: int,
+    fault_rate: float,
+    out: Path,
+    threads: int = 0,
 ) -> None:
     rng = random.Random(seed)
     os.environ["POWERTOOLS_LOG_LEVEL"] = "CRITICAL"  # injected faults log every failed try
@@ -224,7 +289,10 @@ def run_scenario(
                 harness.upload(NAMES[index], post_text(NAMES[index], variant))
             else:
                 harness.delete(NAMES[index])
-        Delivery(harness, rng).run(harness.take_messages())
+        if threads:
+            deliver_concurrently(harness, faults, rng, harness.take_messages(), threads)
+        else:
+            Delivery(harness, rng).run(harness.take_messages())
         actual = site_files(harness)
         report = build_site(source_objects(harness), ROOT / "templates", out, jobs=1)
         assert not report.rejected
@@ -272,3 +340,34 @@ def test_the_site_converges_to_a_full_build(
     fault_rate: float,
 ) -> None:
     run_scenario(ops, seed, fault_rate, tmp_path_factory.mktemp("build"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_concurrent_containers_converge_to_a_full_build(
+    aws_environment: None, tmp_path: Path, seed: int
+) -> None:
+    # Given a random sequence of operations on a few files (seeded, so a failure reproduces)
+    rng = random.Random(seed)
+    ops: list[tuple[str, int, dict[str, Any] | None]] = []
+    for _ in range(rng.randint(4, 10)):
+        index = rng.randrange(len(NAMES))
+        if rng.random() < 0.25:
+            ops.append(("delete", index, None))
+        else:
+            ops.append(
+                (
+                    "put",
+                    index,
+                    variant(
+                        rng.randrange(len(TITLES)),
+                        rng.randrange(len(DATES)),
+                        rng.randrange(len(CATEGORIES)),
+                        rng.randrange(len(TAGS)),
+                        rng.random() < 0.3,
+                        rng.random() < 0.8,
+                    ),
+                )
+            )
+    # When four RenderPost containers deliver the notifications at once, with faults injected
+    # Then the site equals the full build of the final source bucket
+    run_scenario(ops, seed, 0.05, tmp_path, threads=4)

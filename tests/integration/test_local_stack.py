@@ -66,3 +66,20 @@ def test_a_stream_batch_that_keeps_failing_goes_to_the_on_failure_destination(
     info = json.loads(message["Body"])
     assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert info["DDBStreamBatchInfo"]["streamArn"] == source.stream_arn
+
+
+def test_index_pages_keep_following_the_table_after_a_cancelled_transaction(
+    local: Harness, post_text: PostFactory
+) -> None:
+    # Given a post, and a second file whose commit is cancelled (it claims the same URL)
+    local.upload("2026-03-20-port.md", post_text())
+    local.drain()
+    clash = "permalink: /xiamenribao/2026/03/20/port.html"
+    local.upload("2026-03-21-copy.md", post_text(title="抄稿", extra=clash))
+    local.drain()
+    assert local.state("2026-03-21-copy.md").rejection is not None
+    # When another post is published afterwards
+    local.upload("2026-03-22-bank.md", post_text(title="银行", categories="cailianshe"))
+    local.drain()
+    # Then the stream still reaches BuildIndexes: the new category page exists
+    assert "category/cailianshe.html" in local.site()

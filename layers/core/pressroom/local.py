@@ -6,7 +6,10 @@ mappings are read from the template too, and events reach the same handlers Lamb
 as Lambda's event source mappings deliver them.
 
 moto's S3 notifications lack `versionId` and `sequencer`, and send nothing when a versioned
-bucket gets a delete marker; `install_s3_event_fidelity` adds both, as S3 does.
+bucket gets a delete marker; and moto's DynamoDB applies a transaction's items one by one and
+numbers stream records from a list's length, so concurrent writers could interleave inside a
+transaction or share a sequence number. `install_moto_fidelity` adds the S3 fields and events,
+and makes each DynamoDB write (a transaction as a whole) atomic, as DynamoDB is.
 """
 
 from __future__ import annotations
@@ -89,7 +92,7 @@ def next_sequencer() -> str:
         return f"{_last_sequencer:018X}"
 
 
-def install_s3_event_fidelity() -> None:
+def install_moto_fidelity() -> None:
     """Make moto's S3 notifications carry versionId and sequencer, and announce delete markers."""
     global _installed
     if _installed:
@@ -150,7 +153,57 @@ def install_s3_event_fidelity() -> None:
 
     notifications._get_s3_event = s3_event
     models.S3Backend.delete_object = delete_object  # type: ignore[method-assign]
+    _make_dynamodb_writes_atomic()
     _installed = True
+
+
+def _make_dynamodb_writes_atomic() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard
+
+    lock = threading.RLock()
+
+    def atomic(method: Callable[..., Any]) -> Callable[..., Any]:
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return locked
+
+    for name in (
+        "put_item",
+        "update_item",
+        "delete_item",
+        "batch_write_item",
+        "get_item",
+        "query",
+        "scan",
+    ):
+        if hasattr(DynamoDBBackend, name):
+            setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
+    original_transaction = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        # A cancelled transaction makes moto swap each table for a copy taken before it, which
+        # would leave stream readers on a shard that no longer grows: put the originals back.
+        with lock:
+            tables = dict(self.tables)
+            try:
+                original_transaction(self, transact_items)
+            finally:
+                for name, table in tables.items():
+                    restored = self.tables.get(name)
+                    if restored is not None and restored is not table:
+                        shard = table.stream_shard
+                        table.__dict__.update(restored.__dict__)
+                        if shard is not None and restored.stream_shard is not None:
+                            shard.items = restored.stream_shard.items
+                            table.stream_shard = shard
+                        self.tables[name] = table
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    StreamShard.add = atomic(StreamShard.add)  # type: ignore[method-assign]
+    StreamShard.get = atomic(StreamShard.get)  # type: ignore[method-assign]
 
 
 def local_name(stack_name: str, logical_id: str) -> str:
@@ -291,7 +344,7 @@ class LocalStack:
     # creation ---------------------------------------------------------------------------------
     def create(self) -> LocalStack:
         """Create every bucket, queue and table of the template, then wire notifications."""
-        install_s3_event_fidelity()
+        install_moto_fidelity()
         for lid in self._of_type("AWS::SQS::Queue"):
             self._create_queue(lid)
         for lid in self._of_type("AWS::DynamoDB::Table"):
@@ -458,16 +511,24 @@ class LocalStack:
 
     # handlers ---------------------------------------------------------------------------------
     def handler(self, function: str) -> Handler:
+        """The function's handler, loaded once (one warm container per function)."""
         if function not in self.handlers:
-            props = self._props(function)
-            code_dir = self.project_dir / str(props["CodeUri"])
-            module_name, attribute = str(
-                props.get("Handler")
-                or self.template.get("Globals", {}).get("Function", {}).get("Handler")
-            ).rsplit(".", 1)
-            module = _load_module(f"pressroom_fn_{function}", code_dir / f"{module_name}.py")
-            self.handlers[function] = getattr(module, attribute)
+            self.handlers[function] = self.new_container(function, "")
         return self.handlers[function]
+
+    def new_container(self, function: str, name: str) -> Handler:
+        """The handler as a fresh Lambda container loads it (its own module-level state)."""
+        module_name, attribute = self._handler_path(function)
+        path = self.project_dir / str(self._props(function)["CodeUri"]) / f"{module_name}.py"
+        handler: Handler = getattr(_load_module(f"pressroom_fn_{function}{name}", path), attribute)
+        return handler
+
+    def _handler_path(self, function: str) -> tuple[str, str]:
+        handler = self._props(function).get("Handler") or (
+            (self.template.get("Globals") or {}).get("Function", {}).get("Handler")
+        )
+        module_name, attribute = str(handler).rsplit(".", 1)
+        return module_name, attribute
 
     # delivery ---------------------------------------------------------------------------------
     def pump_queue(

@@ -188,9 +188,9 @@ def start_local_system(
     from moto.server import ThreadedMotoServer
 
     from pressroom.adapters import DynamoPostRepository
-    from pressroom.local import REGION, EventPump, LocalStack, install_s3_event_fidelity
+    from pressroom.local import REGION, EventPump, LocalStack, install_moto_fidelity
 
-    install_s3_event_fidelity()
+    install_moto_fidelity()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto = ThreadedMotoServer(ip_address=host, port=aws_port, verbose=False)
     moto.start()
