@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install demo snapshot test lint typecheck unit integration e2e e2e-deps build clean
+.PHONY: install demo snapshot test lint typecheck unit integration e2e e2e-deps soak build clean
 
 $(STAMP): requirements-dev.txt layers/core/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,7 @@ typecheck: install
 	$(BIN)/mypy
 	$(BIN)/mypy functions/render_post/app.py
 	$(BIN)/mypy functions/build_indexes/app.py
+	$(BIN)/mypy functions/rebuild/app.py
 
 unit: install
 	$(BIN)/pytest tests/unit -q
@@ -56,6 +57,11 @@ e2e-deps:
 
 e2e: install e2e-deps
 	$(BIN)/pytest tests/e2e -q
+
+# Not part of `make test`: 1,000 operations from 8 writers through `pressroom serve`, then the
+# site must hold every post, have no broken link and equal `pressroom build` (several minutes).
+soak: install
+	PRESSROOM_SOAK=1 $(BIN)/pytest tests/soak -q -s
 
 build: install
 	$(BIN)/sam build --template template.yaml
