@@ -15,6 +15,7 @@ and makes each DynamoDB write (a transaction as a whole) atomic, as DynamoDB is.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import importlib.util
 import itertools
@@ -157,7 +158,61 @@ def install_moto_fidelity() -> None:
     _installed = True
 
 
+class _TablesByReference:
+    """`copy` for moto's DynamoDB module: tables are not deep-copied (see _ItemsBackup)."""
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+class _ItemsBackup:
+    """The items a transaction names, and each stream's length, as they were before it."""
+
+    def __init__(self, tables: dict[str, Any], transact_items: list[dict[str, Any]]) -> None:
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        self.items: list[tuple[Any, Any, Any, Any]] = []
+        self.streams: dict[int, tuple[Any, int]] = {}
+        for entry in transact_items:
+            operation = next(iter(entry.values()))
+            table = tables.get(operation.get("TableName", ""))
+            attributes = operation.get("Key") or operation.get("Item") or {}
+            if table is None or table.hash_key_attr not in attributes:
+                continue
+            hash_key = DynamoType(attributes[table.hash_key_attr])
+            range_key = (
+                DynamoType(attributes[table.range_key_attr]) if table.range_key_attr else None
+            )
+            current = table.items.get(hash_key, {})
+            current = current.get(range_key) if range_key is not None else current or None
+            self.items.append((table, hash_key, range_key, copy.deepcopy(current)))
+            if table.stream_shard is not None:
+                self.streams.setdefault(id(table), (table, len(table.stream_shard.items)))
+
+    def restore(self) -> None:
+        for table, hash_key, range_key, item in reversed(self.items):
+            if range_key is None:
+                if item is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = item
+            elif item is None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+                if hash_key in table.items and not table.items[hash_key]:
+                    del table.items[hash_key]
+            else:
+                table.items[hash_key][range_key] = item
+        for table, length in self.streams.values():
+            del table.stream_shard.items[length:]
+
+
 def _make_dynamodb_writes_atomic() -> None:
+    from moto.dynamodb import models
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import StreamShard
 
@@ -182,24 +237,20 @@ def _make_dynamodb_writes_atomic() -> None:
         if hasattr(DynamoDBBackend, name):
             setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
     original_transaction = DynamoDBBackend.transact_write_items
+    # moto backs up every table a transaction touches, whole and with its stream history, once
+    # per item of the transaction, and on failure swaps the copies in (leaving stream readers on
+    # a shard that no longer grows). Instead: back up only the items the transaction names, roll
+    # them and the stream back on failure, and keep the table objects.
+    models.copy = _TablesByReference()  # type: ignore[assignment]
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        # A cancelled transaction makes moto swap each table for a copy taken before it, which
-        # would leave stream readers on a shard that no longer grows: put the originals back.
         with lock:
-            tables = dict(self.tables)
+            backup = _ItemsBackup(self.tables, transact_items)
             try:
                 original_transaction(self, transact_items)
-            finally:
-                for name, table in tables.items():
-                    restored = self.tables.get(name)
-                    if restored is not None and restored is not table:
-                        shard = table.stream_shard
-                        table.__dict__.update(restored.__dict__)
-                        if shard is not None and restored.stream_shard is not None:
-                            shard.items = restored.stream_shard.items
-                            table.stream_shard = shard
-                        self.tables[name] = table
+            except Exception:
+                backup.restore()
+                raise
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     StreamShard.add = atomic(StreamShard.add)  # type: ignore[method-assign]
