@@ -241,7 +241,7 @@ def _make_dynamodb_writes_atomic() -> None:
     # per item of the transaction, and on failure swaps the copies in (leaving stream readers on
     # a shard that no longer grows). Instead: back up only the items the transaction names, roll
     # them and the stream back on failure, and keep the table objects.
-    models.copy = _TablesByReference()  # type: ignore[assignment]
+    models.copy = _TablesByReference()  # type: ignore[assignment,attr-defined]
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         with lock:
