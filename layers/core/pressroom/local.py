@@ -211,6 +211,35 @@ class _ItemsBackup:
             del table.stream_shard.items[length:]
 
 
+def _query_one_partition() -> None:
+    """moto answers every query by sorting the whole table; DynamoDB reads one partition.
+    Restricting a base-table query to its partition keeps the local stack's cost per upload
+    independent of the site's size, as it is on AWS."""
+    from moto.dynamodb.models.table import Table
+
+    original_query = Table.query
+    original_all_items = Table.all_items
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name") or (args[6] if len(args) > 6 else None)
+        if hash_key is None or index_name or not self.range_key_attr:
+            return original_query(self, hash_key, *args, **kwargs)
+        self._pressroom_partition = hash_key
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            del self._pressroom_partition
+
+    def all_items(self: Any) -> Any:
+        partition = getattr(self, "_pressroom_partition", None)
+        if partition is None:
+            return original_all_items(self)
+        return sorted(self.items.get(partition, {}).values(), key=lambda item: item.range_key)
+
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+
+
 def _make_dynamodb_writes_atomic() -> None:
     from moto.dynamodb import models
     from moto.dynamodb.models import DynamoDBBackend
@@ -253,6 +282,7 @@ def _make_dynamodb_writes_atomic() -> None:
                 raise
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _query_one_partition()
     StreamShard.add = atomic(StreamShard.add)  # type: ignore[method-assign]
     StreamShard.get = atomic(StreamShard.get)  # type: ignore[method-assign]
 
