@@ -950,14 +950,15 @@ class EventPump:
             return dict(source.iterators)
 
     def stream_lag(self) -> int:
-        """Records written to the streams and not yet handled (buffered or not yet read)."""
+        """Records written to the streams and not yet handled (buffered, or not yet read: those
+        are counted up to 100, enough to tell busy from idle without reading the backlog)."""
         lag = 0
         for source in self.stack.stream_sources:
             with self.lock:
                 lag += len(self.buffers.get(source.function, []))
                 iterators = list(source.iterators.values())
             for iterator in iterators:
-                response = self.stack.streams.get_records(ShardIterator=iterator, Limit=1000)
+                response = self.stack.streams.get_records(ShardIterator=iterator, Limit=100)
                 lag += len(response.get("Records", []))
         return lag
 
