@@ -8,13 +8,9 @@ and the whole log is copied into that test's output folder.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +23,8 @@ from typing import Any
 
 import boto3
 import pytest
+
+from serving import free_ports, local_environment, log_tail, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "e2e"
@@ -87,51 +85,6 @@ tags: {TAG}
 [返回首页](/)
 """,
 }
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel considers free right now (all bound at once, so they differ)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def local_environment() -> dict[str, str]:
-    """The environment for pressroom processes: no AWS settings of the caller leak in."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def log_tail(path: Path, lines: int = 60) -> str:
-    if not path.is_file():
-        return f"(no log at {path})"
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
-def process_group_members(pgid: int) -> list[int]:
-    """Pids of live processes in a process group (read from /proc)."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
 
 
 @dataclass
@@ -285,16 +238,7 @@ def _wait_ready(server: Pressroom, expected_posts: int) -> None:
 
 
 def _stop(server: Pressroom) -> None:
-    """SIGTERM to the whole process group, SIGKILL after STOP_TIMEOUT s."""
-    pgid = server.process.pid  # start_new_session: the process leads its own group
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        server.process.wait(timeout=STOP_TIMEOUT)
-    if server.process.poll() is None or process_group_members(pgid):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-        server.process.wait(timeout=STOP_TIMEOUT)
+    stop_process_group(server.process, STOP_TIMEOUT)
 
 
 @pytest.fixture(scope="session")

@@ -14,12 +14,9 @@ server grows past PRESSROOM_SOAK_MAX_RSS_MB (default 8192), so a leak cannot exh
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,9 +36,11 @@ from typing import Any
 import boto3
 import pytest
 
+import serving
 from pressroom.build import build_site
 from pressroom.cli import broken_generated_links
 from pressroom.site import key_for_url, slugify
+from serving import free_ports, local_environment, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "soak"
@@ -228,24 +227,8 @@ def writer_loop(
 # the server --------------------------------------------------------------------------------
 
 
-def free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def log_tail(lines: int = 60) -> str:
-    if not SERVE_LOG.is_file():
-        return f"(no log at {SERVE_LOG})"
-    text = SERVE_LOG.read_text(encoding="utf-8", errors="replace")
-    return "\n".join(text.splitlines()[-lines:])
+    return serving.log_tail(SERVE_LOG, lines)
 
 
 @dataclass
@@ -284,31 +267,6 @@ class Server:
         return session.client("s3", endpoint_url=self.aws, region_name=REGION, **CREDENTIALS)
 
 
-def environment() -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's process group, SIGKILL if it has not exited in time."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_TIMEOUT)
-    with contextlib.suppress(ProcessLookupError):  # anything the group left behind
-        os.killpg(process.pid, signal.SIGKILL)
-
-
 @pytest.fixture
 def server() -> Iterator[Server]:
     """`pressroom serve` with no posts, on free ports; its process group stopped afterwards."""
@@ -321,7 +279,7 @@ def server() -> Iterator[Server]:
                 *("--port", str(site_port), "--aws-port", str(aws_port), "--host", "127.0.0.1"),
             ],
             cwd=ROOT,
-            env=environment(),
+            env=local_environment(),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -348,7 +306,7 @@ def server() -> Iterator[Server]:
             time.sleep(0.2)
         yield running
     finally:
-        stop(process)
+        stop_process_group(process, STOP_TIMEOUT)
 
 
 # the checks --------------------------------------------------------------------------------
