@@ -6,12 +6,17 @@ import threading
 from collections import Counter
 from typing import Any
 
-from conftest import Harness, PostFactory
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from conftest import Harness, PostFactory, sqs_event
+from pressroom.errors import TransientError
 from pressroom.pipeline import IndexBuilder
 from pressroom.render import Entry
 from pressroom.site import PageRef, TaxonomyKind
 
 LANDING = "category/xiamenribao.html"
+POST_PAGE = "xiamenribao/2026/03/20/port.html"
 
 
 class PausingRepository:
@@ -87,3 +92,50 @@ def test_a_redelivered_upload_rewrites_no_page(local: Harness, post_text: PostFa
         key: local.s3.head_object(Bucket=local.settings.site_bucket, Key=key)["ETag"]
         for key in local.site()
     } == modified
+
+
+class WriteThenTimeOut:
+    """A site store whose first page write lets another change run, then succeeds but is
+    reported as a timeout (the write took effect, the caller never learnt it)."""
+
+    def __init__(self, inner: Any, meanwhile: Any) -> None:
+        self.inner = inner
+        self.meanwhile = meanwhile
+        self.tripped = False
+
+    def put_page(self, key: str, html: str, page_class: Any) -> bool:
+        if not self.tripped:
+            self.tripped = True
+            self.meanwhile()
+            self.inner.put_page(key, html, page_class)
+            raise TransientError("s3:PutObject failed: Read timeout")
+        return bool(self.inner.put_page(key, html, page_class))
+
+    def delete_page(self, key: str) -> bool:
+        return bool(self.inner.delete_page(key))
+
+
+def test_a_page_written_by_a_failed_try_is_removed_when_it_is_retried(
+    local: Harness, post_text: PostFactory
+) -> None:
+    # Given an upload and its delete, both still queued
+    local.upload("2026-03-20-port.md", post_text())
+    local.delete("2026-03-20-port.md")
+    created, removed = local.take_messages()
+    publish = local.pipeline.publish
+    real_site = publish.site
+
+    def delete_meanwhile() -> None:
+        publish.site = real_site
+        local.deliver(removed)
+
+    # When the upload commits, the delete is processed completely, and only then the upload's
+    # page write lands and is reported as failed
+    publish.site = WriteThenTimeOut(real_site, delete_meanwhile)
+    with pytest.raises(BatchProcessingError):  # its only message failed: the batch is retried
+        local.invoke("RenderPostFunction", sqs_event([created]))
+    assert POST_PAGE in local.site()
+    # Then the retry of the upload, now stale, still takes the orphaned page down
+    publish.site = real_site
+    local.deliver(created)
+    assert POST_PAGE not in local.site()

@@ -87,7 +87,10 @@ class Publisher:
         sequencer = sequencer_order(change.sequencer)
         for _ in range(_MAX_ATTEMPTS):
             state = self.repository.load(change.key)
-            if sequencer and state.sequencer and state.sequencer > sequencer:
+            if sequencer and state.sequencer and state.sequencer > sequencer and state.record:
+                # An earlier try of this change may have written its page and failed before
+                # checking for newer commits: make the site show the newest one, as it does.
+                self.sync_page(state.record, None)
                 return PublishOutcome(change.key, "stale")
             record = state.record
             seen = bool(sequencer) and state.sequencer == sequencer and record is not None
