@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov has a venv of its own: its dependencies conflict with requirements-dev.txt's pins.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
@@ -18,17 +21,26 @@ $(STAMP): requirements-dev.txt layers/core/requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
 demo: install
 	$(BIN)/pressroom serve --posts examples/posts
 
 snapshot: install
 	$(BIN)/pressroom demo --posts examples/posts --out _site --json _site.json --no-serve
 
-lint: install
+# checkov fails on any finding; each suppression is in template.yaml with its reason.
+lint: install $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template template.yaml --region $(AWS_DEFAULT_REGION)
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --quiet --compact \
+		--skip-download
 
 typecheck: install
 	$(BIN)/mypy
@@ -67,4 +79,4 @@ build: install
 	$(BIN)/sam build --template template.yaml
 
 clean:
-	rm -rf $(VENV) .aws-sam _site _site.json .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam _site _site.json .pytest_cache .mypy_cache .ruff_cache

@@ -193,56 +193,170 @@ def actions_match(statement: dict[str, Any], wanted: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(w.lower(), p) for w in wanted for p in patterns)
 
 
-def buckets_written_by(tpl: dict[str, Any], function_id: str) -> set[str]:
+def _glob_tokens(pattern: str) -> list[tuple[str, bool]]:
+    """An IAM resource pattern as (character, is_wildcard) tokens: `*` and `?` are wildcards."""
+    return [(char, char in "*?") for char in pattern]
+
+
+def _literal_tokens(text: str) -> list[tuple[str, bool]]:
+    return [(char, False) for char in text]
+
+
+def patterns_intersect(a: list[tuple[str, bool]], b: list[tuple[str, bool]]) -> bool:
+    """Whether some string matches both token patterns (`*`: any run, `?`: one character).
+
+    A search over pairs of positions: a `*` may match nothing (skip it) or one more character
+    (stay on it); two literals must agree to consume a character."""
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        i, j = todo.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        star_a = i < len(a) and a[i] == ("*", True)
+        star_b = j < len(b) and b[j] == ("*", True)
+        if star_a:
+            todo.append((i + 1, j))
+        if star_b:
+            todo.append((i, j + 1))
+        if i < len(a) and j < len(b):
+            (char_a, wild_a), (char_b, wild_b) = a[i], b[j]
+            if wild_a or wild_b or char_a == char_b:
+                todo.append((i if star_a else i + 1, j if star_b else j + 1))
+    return False
+
+
+def key_pattern_overlaps_filter(pattern: str, prefix: str, suffix: str) -> bool:
+    """Whether an object key that a policy's resource pattern allows writing can start with a
+    notification's prefix and end with its suffix (S3 filter values are literal)."""
+    notified = [*_literal_tokens(prefix), ("*", True), *_literal_tokens(suffix)]
+    return patterns_intersect(_glob_tokens(pattern), notified)
+
+
+def _bucket_refs(text: str, buckets: set[str]) -> list[tuple[str, str]]:
+    """(bucket, rest of the string after the reference) for each ${Bucket} / ${Bucket.Arn}."""
+    found = []
+    for match in re.finditer(r"\$\{([^}!.]+)(\.Arn)?\}", text):
+        if match.group(1) in buckets:
+            found.append((match.group(1), text[match.end() :]))
+    return found
+
+
+def written_key_patterns(tpl: dict[str, Any], function_id: str) -> dict[str, set[str]]:
+    """For each template bucket a function may put or delete objects in, the key patterns it
+    may write ("*" when a statement names the whole bucket, or any bucket)."""
     buckets = set(resources_of_type(tpl, BUCKET_TYPE))
-    written: set[str] = set()
+    written: dict[str, set[str]] = {}
     for statement in function_statements(tpl, function_id):
         if not actions_match(statement, WRITE_ACTIONS):
             continue
-        if "*" in as_list(statement.get("Resource")):
-            written |= buckets
-        written |= referenced_ids(statement.get("Resource")) & buckets
+        for resource in as_list(statement.get("Resource")):
+            if isinstance(resource, str):
+                # "*", or a literal ARN whose bucket name is a wildcard: any bucket of ours
+                arn = re.fullmatch(r"arn:[^:]*:s3:::([^/]*)(?:/(.*))?", resource)
+                if resource == "*" or (arn and any(c in arn.group(1) for c in "*?")):
+                    key = "*" if resource == "*" or arn is None else arn.group(2) or "*"
+                    for bucket in buckets:
+                        written.setdefault(bucket, set()).add(key)
+                continue
+            if "Fn::Sub" in resource:
+                sub = resource["Fn::Sub"]
+                text = sub[0] if isinstance(sub, list) else sub
+                for bucket, rest in _bucket_refs(text, buckets):
+                    key = rest.removeprefix("/") or "*"
+                    written.setdefault(bucket, set()).add(key)
+                if isinstance(sub, list):  # buckets given through Fn::Sub's variables: any key
+                    for bucket in referenced_ids(sub[1]) & buckets:
+                        written.setdefault(bucket, set()).add("*")
+                continue
+            # a bucket's ARN itself (Fn::GetAtt / Ref): conservatively, any key
+            for bucket in referenced_ids(resource) & buckets:
+                written.setdefault(bucket, set()).add("*")
     return written
 
 
-def buckets_triggering(tpl: dict[str, Any], function_id: str) -> set[str]:
-    """Buckets whose events reach a function: directly, or through a queue or a topic."""
+def buckets_written_by(tpl: dict[str, Any], function_id: str) -> set[str]:
+    return set(written_key_patterns(tpl, function_id))
+
+
+def _notification_targets(config: dict[str, Any]) -> set[str]:
+    return referenced_ids([config.get("Queue"), config.get("Topic"), config.get("Function")])
+
+
+def _key_filter(config: dict[str, Any]) -> tuple[str, str]:
+    """A notification's (prefix, suffix) key filter; ("", "") matches every key."""
+    rules = (config.get("Filter") or {}).get("S3Key", {}).get("Rules", [])
+    values = {str(rule["Name"]).lower(): str(rule["Value"]) for rule in rules}
+    return values.get("prefix", ""), values.get("suffix", "")
+
+
+def notifications_reaching(
+    tpl: dict[str, Any], function_id: str
+) -> dict[str, set[tuple[str, str]]]:
+    """For each bucket whose events reach a function (directly, or through a queue or a topic),
+    the (prefix, suffix) key filters of the notifications that do."""
     resources = tpl["Resources"]
     events = resources[function_id].get("Properties", {}).get("Events", {})
-    sources: set[str] = set()  # queues, topics and buckets the function is subscribed to
+    sources: set[str] = set()  # queues and topics the function is subscribed to
+    reaching: dict[str, set[tuple[str, str]]] = {}
+    s3_rule = False  # an EventBridge rule on S3 events
     for event in events.values():
         props = event.get("Properties", {})
+        if event["Type"] in ("EventBridgeRule", "CloudWatchEvent"):
+            s3_rule |= "aws.s3" in json.dumps(props.get("Pattern", {}))
         if event["Type"] == "SQS":
             sources |= referenced_ids(props.get("Queue"))
         elif event["Type"] == "SNS":
             sources |= referenced_ids(props.get("Topic"))
         elif event["Type"] == "S3":
-            sources |= referenced_ids(props.get("Bucket"))
+            for bucket_id in referenced_ids(props.get("Bucket")):
+                reaching.setdefault(bucket_id, set()).add(_key_filter(props))
     for mapping in resources_of_type(tpl, "AWS::Lambda::EventSourceMapping").values():
         props = mapping["Properties"]
         if function_id in referenced_ids(props.get("FunctionName")):
             sources |= referenced_ids(props.get("EventSourceArn"))
 
-    triggering: set[str] = set()
     for bucket_id, bucket in resources_of_type(tpl, BUCKET_TYPE).items():
         notifications = bucket.get("Properties", {}).get("NotificationConfiguration", {})
-        targets: set[str] = set()
-        for config in notifications.get("QueueConfigurations", []):
-            targets |= referenced_ids(config.get("Queue"))
-        for config in notifications.get("TopicConfigurations", []):
-            targets |= referenced_ids(config.get("Topic"))
-        for config in notifications.get("LambdaConfigurations", []):
-            targets |= referenced_ids(config.get("Function"))
-        if bucket_id in sources or function_id in targets or targets & sources:
-            triggering.add(bucket_id)
-    return triggering
+        configs = [
+            config
+            for kind in ("QueueConfigurations", "TopicConfigurations", "LambdaConfigurations")
+            for config in notifications.get(kind, [])
+        ]
+        for config in configs:
+            targets = _notification_targets(config)
+            if function_id in targets or targets & sources:
+                reaching.setdefault(bucket_id, set()).add(_key_filter(config))
+        eventbridge = notifications.get("EventBridgeConfiguration", {}).get("EventBridgeEnabled")
+        if eventbridge and s3_rule:  # rule patterns are not analysed: any key may match
+            reaching.setdefault(bucket_id, set()).add(("", ""))
+        if bucket_id in sources:  # a bucket given directly as a function's source
+            reaching.setdefault(bucket_id, set()).add(("", ""))
+    return reaching
+
+
+def buckets_triggering(tpl: dict[str, Any], function_id: str) -> set[str]:
+    """Buckets whose events reach a function: directly, or through a queue or a topic."""
+    return set(notifications_reaching(tpl, function_id))
 
 
 def trigger_loops(tpl: dict[str, Any]) -> dict[str, set[str]]:
-    """For each function, the buckets that both trigger it and that it can write to."""
+    """For each function, the buckets where a key it can write would trigger it again: a key
+    pattern of its write permissions can meet the prefix and suffix of a notification that
+    reaches it."""
     loops = {}
     for function_id in resources_of_type(tpl, FUNCTION_TYPE):
-        both = buckets_written_by(tpl, function_id) & buckets_triggering(tpl, function_id)
+        reaching = notifications_reaching(tpl, function_id)
+        both = {
+            bucket
+            for bucket, patterns in written_key_patterns(tpl, function_id).items()
+            for pattern in patterns
+            for prefix, suffix in reaching.get(bucket, set())
+            if key_pattern_overlaps_filter(pattern, prefix, suffix)
+        }
         if both:
             loops[function_id] = both
     return loops
@@ -343,24 +457,105 @@ def test_no_function_is_triggered_by_a_bucket_it_writes_to(template: dict[str, A
     """Given the template's notifications, queues, events and policies,
     when we follow each function's triggers and writes,
     then no function can write to a bucket that triggers it."""
-    # Given: the analysis sees the real edges (so an empty result means something).
-    assert buckets_triggering(template, "RenderPostFunction") == {"SourceBucket"}
-    assert buckets_written_by(template, "RenderPostFunction") == {"SiteBucket"}
-    assert buckets_written_by(template, "BuildIndexesFunction") == {"SiteBucket"}
+    # Given: the analysis sees the real edges (so an empty result means something):
+    # RenderPost is triggered by posts/ of the source bucket and writes editor reports to its
+    # reports/, which the notifications do not cover.
+    assert notifications_reaching(template, "RenderPostFunction") == {
+        "SourceBucket": {("posts/", "")}
+    }
+    assert written_key_patterns(template, "RenderPostFunction") == {
+        "SiteBucket": {"*"},
+        "SourceBucket": {"reports/*"},
+    }
+    assert written_key_patterns(template, "BuildIndexesFunction") == {"SiteBucket": {"*"}}
+    assert written_key_patterns(template, "RebuildFunction") == {"SiteBucket": {"*"}}
     assert buckets_triggering(template, "BuildIndexesFunction") == set()
+    assert buckets_triggering(template, "RebuildFunction") == set()
 
     # When / Then
     assert trigger_loops(template) == {}
 
 
-def test_recursion_check_catches_a_function_writing_its_trigger(template: dict[str, Any]) -> None:
-    """Given RenderPost allowed to write to the source bucket, when the check runs,
-    then it reports the loop (so the test above can fail)."""
+def _render_post_writes(template: dict[str, Any], resource: Any) -> dict[str, Any]:
+    """The template with RenderPost's source-bucket writes (its reports) given `resource`."""
     statements = function_statements(template, "RenderPostFunction")
-    write = next(s for s in statements if actions_match(s, WRITE_ACTIONS))
-    write["Resource"] = {"Fn::Sub": "${SourceBucket.Arn}/*"}
+    (write,) = [s for s in statements if s.get("Sid") == "WriteReports"]
+    write["Resource"] = resource
+    return template
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {"Fn::Sub": "${SourceBucket.Arn}/*"},
+        {"Fn::Sub": "${SourceBucket.Arn}/posts/*"},
+        {"Fn::Sub": "${SourceBucket.Arn}/post?/*"},
+        {"Fn::Sub": "${SourceBucket.Arn}/p*"},
+        {"Fn::Sub": "${SourceBucket.Arn}/posts/2026-05-01-a.md"},
+        {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SourceBucket}/posts/*"},
+        {"Fn::GetAtt": ["SourceBucket", "Arn"]},
+        "*",
+        "arn:aws:s3:::*/posts/*",
+    ],
+    ids=str,
+)
+def test_recursion_check_catches_a_function_writing_its_trigger(
+    template: dict[str, Any], resource: Any
+) -> None:
+    """Given RenderPost allowed to write keys of the source bucket that can fall under posts/,
+    when the check runs, then it reports the loop (so the test above can fail)."""
+    _render_post_writes(template, resource)
 
     assert trigger_loops(template) == {"RenderPostFunction": {"SourceBucket"}}
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {"Fn::Sub": "${SourceBucket.Arn}/reports/*"},
+        {"Fn::Sub": "${SourceBucket.Arn}/reports/posts/*"},
+        {"Fn::Sub": "${SourceBucket.Arn}/postscript/*"},
+        {"Fn::Sub": "${SourceBucket.Arn}/post/*"},
+        {"Fn::Sub": "${SiteBucket.Arn}/posts/*"},
+    ],
+    ids=str,
+)
+def test_recursion_check_allows_writes_outside_the_notified_prefix(
+    template: dict[str, Any], resource: Any
+) -> None:
+    """Given RenderPost writing keys of its triggering bucket that cannot start with posts/
+    (or keys of another bucket), when the check runs, then it reports no loop."""
+    _render_post_writes(template, resource)
+
+    assert trigger_loops(template) == {}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefix", "suffix", "overlaps"),
+    [
+        ("*", "posts/", "", True),
+        ("reports/*", "posts/", "", False),
+        ("posts/*", "posts/", ".md", True),
+        ("posts/*.json", "posts/", ".md", False),
+        ("posts/a.md", "posts/", ".md", True),
+        ("posts/a.json", "posts/", ".md", False),
+        ("p?sts/*", "posts/", "", True),
+        ("*/x", "posts/", "", True),
+        ("posts", "posts/", "", False),
+        ("a*b*c", "ab", "c", True),
+        ("a*b", "ac", "", True),
+        ("a?b", "ac", "c", False),
+        ("reports/*", "", "", True),
+        ("posts/*", "posts/*", "", True),
+        ("posts/x", "posts/*", "", False),
+    ],
+)
+def test_key_patterns_meet_notification_filters(
+    pattern: str, prefix: str, suffix: str, overlaps: bool
+) -> None:
+    """Given a written key pattern (IAM wildcards) and a notification's literal prefix and
+    suffix, then they overlap exactly when some key matches both."""
+    assert key_pattern_overlaps_filter(pattern, prefix, suffix) is overlaps
 
 
 def test_source_bucket_notifies_the_ingest_queue_for_posts_only(template: dict[str, Any]) -> None:
@@ -456,8 +651,10 @@ def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> N
     assert render["s3:GetObjectVersion"] == {source_posts}
     # GetObject on the site: HeadObject reads the content hash that skips unchanged writes
     assert render["s3:GetObject"] == {source_posts, site_objects}
+    # the site's pages, and editor reports in the source bucket (never under posts/)
+    reports = json.dumps({"Fn::Sub": "${SourceBucket.Arn}/reports/*"})
     for action in ("s3:PutObject", "s3:DeleteObject"):
-        assert render[action] == {json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})}
+        assert render[action] == {site_objects, reports}
     table = json.dumps({"Fn::GetAtt": ["PostsTable", "Arn"]}, sort_keys=True)
     for action in ("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"):
         assert render[f"dynamodb:{action}"] == {table}
