@@ -36,6 +36,58 @@ POWERTOOLS_LOCAL = {
 }
 
 
+# Where each field of a CloudFront response headers policy's SecurityHeadersConfig goes.
+_SECURITY_HEADERS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
+    "StrictTransportSecurity": lambda c: (
+        "Strict-Transport-Security",
+        "; ".join(
+            [f"max-age={int(c['AccessControlMaxAgeSec'])}"]
+            + (["includeSubDomains"] if c.get("IncludeSubdomains") else [])
+            + (["preload"] if c.get("Preload") else [])
+        ),
+    ),
+    "ContentTypeOptions": lambda c: ("X-Content-Type-Options", "nosniff"),
+    "FrameOptions": lambda c: ("X-Frame-Options", str(c["FrameOption"])),
+    "ReferrerPolicy": lambda c: ("Referrer-Policy", str(c["ReferrerPolicy"])),
+    "ContentSecurityPolicy": lambda c: (
+        "Content-Security-Policy",
+        str(c["ContentSecurityPolicy"]),
+    ),
+    "XSSProtection": lambda c: (
+        "X-XSS-Protection",
+        "; ".join(
+            ["1" if c.get("Protection") else "0"]
+            + (["mode=block"] if c.get("ModeBlock") else [])
+            + ([f"report={c['ReportUri']}"] if c.get("ReportUri") else [])
+        ),
+    ),
+}
+
+
+def security_headers(template: dict[str, Any]) -> dict[str, str]:
+    """The headers that the response headers policy of template.yaml's distribution (its default
+    cache behavior's) adds to every response; none for a managed policy given by id."""
+    resources: dict[str, Any] = template.get("Resources") or {}
+    for resource in resources.values():
+        if resource.get("Type") != "AWS::CloudFront::Distribution":
+            continue
+        config = resource.get("Properties", {}).get("DistributionConfig", {})
+        policy_id = config.get("DefaultCacheBehavior", {}).get("ResponseHeadersPolicyId")
+        if not isinstance(policy_id, dict) or not isinstance(policy_id.get("Ref"), str):
+            continue
+        policy = resources.get(policy_id["Ref"], {}).get("Properties", {})
+        settings = policy.get("ResponseHeadersPolicyConfig", {})
+        headers: dict[str, str] = {}
+        for name, field_config in (settings.get("SecurityHeadersConfig") or {}).items():
+            if name in _SECURITY_HEADERS:
+                header, value = _SECURITY_HEADERS[name](field_config)
+                headers[header] = value
+        for item in (settings.get("CustomHeadersConfig") or {}).get("Items", []):
+            headers[str(item["Header"])] = str(item["Value"])
+        return headers
+    return {}
+
+
 def site_response(s3: Any, bucket: str, raw_path: str) -> tuple[int, dict[str, str], bytes]:
     """What CloudFront answers for a path: the object (folders and / serve index.html), or the
     site's 404.html with status 404."""
@@ -63,12 +115,19 @@ class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], s3: Any, bucket: str, status: Callable[[], dict[str, Any]]
+        self,
+        address: tuple[str, int],
+        s3: Any,
+        bucket: str,
+        status: Callable[[], dict[str, Any]],
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(address, _SiteHandler)
         self.s3 = s3
         self.bucket = bucket
         self.status = status
+        # Added to every site response, as the distribution's response headers policy does.
+        self.headers = dict(headers or {})
 
 
 class _SiteHandler(BaseHTTPRequestHandler):
@@ -87,6 +146,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
             headers["Cache-Control"] = "no-store"
         else:
             status, headers, body = site_response(self.server.s3, self.server.bucket, self.path)
+            headers |= self.server.headers
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -200,7 +260,13 @@ def start_local_system(
     os.environ.update(stack.environment())
     pump = EventPump(stack, stack.invoke).start()
     repository = DynamoPostRepository(stack.name("PostsTable"), stack.dynamodb)
-    site = SiteServer((host, port), stack.s3, stack.name("SiteBucket"), lambda: {})
+    site = SiteServer(
+        (host, port),
+        stack.s3,
+        stack.name("SiteBucket"),
+        lambda: {},
+        security_headers(stack.template),
+    )
     endpoints = {"site": f"http://{host}:{site.server_port}/", "aws": endpoint}
     system = LocalSystem(
         stack,

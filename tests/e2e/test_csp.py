@@ -1,0 +1,234 @@
+"""The site's pages under the Content-Security-Policy of template.yaml, in a real browser.
+
+`pressroom serve` sends the security headers of the distribution's response headers policy, read
+from template.yaml; Chromium enforces them. Every kind of page must satisfy the policy (no
+`securitypolicyviolation` event, no CSP error on the console) and still be styled, which proves
+that the hash of base.html's <style> block in the policy is the right one. A post that breaks
+the policy shows that the check can fail.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+from test_browser import CHROMIUM, CHROMIUM_ARGS
+
+from conftest import NEWEST_CATEGORY, NEWEST_PATH, ROOT, Pressroom
+from pressroom.local import load_template
+from pressroom.serve import security_headers
+
+HEADERS = security_headers(load_template(ROOT / "template.yaml"))
+CSP = HEADERS["Content-Security-Policy"]
+# Records every violation the page reports, from the first script that runs in it.
+WATCH_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.__cspViolations.push({
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        sample: event.sample,
+    });
+});
+"""
+# A 1x1 PNG, served for images of other hosts (there is no network).
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+IMAGE_HOST = "https://images.example.com"
+
+# A post as editors write them: an image from another host, style attributes for layout.
+COMPLIANT_POST = "2026-04-20-csp-image-and-style.md"
+COMPLIANT_PATH = "/hangyun/2026/04/20/csp-image-and-style.html"
+COMPLIANT_TEXT = f"""---
+layout: post
+title: "港口吞吐量月度图表"
+date: 2026-04-20 08:00:00 +0800
+categories: hangyun
+---
+<p style="text-align:center;border:#d1d1d1 1px solid;padding:3px" id="centred">四月港口吞吐量</p>
+<p><img src="{IMAGE_HOST}/chart.png" alt="吞吐量走势" id="chart"></p>
+"""
+# A post whose body carries a <style> block and a script: neither is allowed by the policy.
+VIOLATING_POST = "2026-04-21-csp-inline-style.md"
+VIOLATING_PATH = "/hangyun/2026/04/21/csp-inline-style.html"
+VIOLATING_TEXT = """---
+layout: post
+title: "带内联样式的稿件"
+date: 2026-04-21 08:00:00 +0800
+categories: hangyun
+---
+<style>body{background:rgb(255, 0, 0)}</style>
+<script>document.title = "script ran";</script>
+<p>这篇稿件带有未列入策略的样式和脚本。</p>
+"""
+
+
+@dataclass
+class CspWatch:
+    """A page's CSP violations: its `securitypolicyviolation` events and console errors."""
+
+    page: Page
+    console: list[str] = field(default_factory=list)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.console.append(message.text)
+
+    def violations(self) -> list[dict[str, Any]]:
+        # Violation events are queued as tasks: let them run before reading.
+        self.page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 200))")
+        return list(self.page.evaluate("() => window.__cspViolations"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `make e2e-deps`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1024, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def watch(page: Page) -> CspWatch:
+    page.add_init_script(WATCH_VIOLATIONS)
+    watch = CspWatch(page)
+    page.on("console", watch.on_console)
+
+    def other_host_image(route: Route) -> None:
+        route.fulfill(status=200, content_type="image/png", body=PIXEL)
+
+    page.route(f"{IMAGE_HOST}/**", other_host_image)
+    return watch
+
+
+def open_page(pressroom: Pressroom, page: Page, path: str, status: int) -> None:
+    """Open a site path; it answers `status` with every security header of the template."""
+    response = page.goto(pressroom.site + path, wait_until="load")
+    assert response is not None and response.status == status
+    headers = response.headers
+    for name, value in HEADERS.items():
+        assert headers.get(name.lower()) == value, (path, name)
+
+
+def assert_styled(page: Page) -> None:
+    """base.html's stylesheet applies: body margin 0 and the 52rem wrapper (not the defaults)."""
+    style = page.evaluate(
+        """() => ({
+            bodyMargin: getComputedStyle(document.body).marginTop,
+            wrapper: getComputedStyle(document.querySelector(".wrapper")).maxWidth,
+            footerBorder: getComputedStyle(document.querySelector("footer")).borderTopStyle,
+        })"""
+    )
+    assert style == {"bodyMargin": "0px", "wrapper": "832px", "footerBorder": "solid"}
+
+
+def test_template_policy_is_strict() -> None:
+    """Given template.yaml's CSP, then it allows no script, plugin, framing or form, and
+    styles only by hash (plus style attributes)."""
+    directives = {
+        part.split()[0]: part.split()[1:] for part in (p.strip() for p in CSP.split(";")) if part
+    }
+
+    assert directives["default-src"] == ["'none'"]
+    assert directives["script-src"] == ["'none'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["base-uri"] == ["'none'"]
+    assert directives["form-action"] == ["'none'"]
+    assert directives["style-src"] and all(
+        s.startswith("'sha256-") for s in directives["style-src"]
+    )
+    assert set(HEADERS) >= {
+        "Strict-Transport-Security",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Content-Security-Policy",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/", 200),
+        (f"/category/{NEWEST_CATEGORY}.html", 200),
+        (NEWEST_PATH, 200),
+        ("/no-such-page.html", 404),
+    ],
+    ids=["home", "category", "post", "not-found"],
+)
+def test_pages_satisfy_the_csp_and_are_styled(
+    pressroom: Pressroom, page: Page, watch: CspWatch, path: str, status: int
+) -> None:
+    """Given the served site, when a reader opens a page of each kind,
+    then it carries the template's security headers, the browser reports no CSP violation,
+    and the hashed stylesheet applies."""
+    open_page(pressroom, page, path, status)
+
+    assert watch.violations() == []
+    assert watch.console == []
+    assert_styled(page)
+
+
+def test_post_with_other_hosts_images_and_style_attributes_satisfies_the_csp(
+    pressroom: Pressroom, page: Page, watch: CspWatch
+) -> None:
+    """Given a post like the news site's (an image from another host over HTTPS, style
+    attributes for layout), when a reader opens it, then both work and nothing is blocked."""
+    pressroom.upload(COMPLIANT_POST, COMPLIANT_TEXT)
+    try:
+        open_page(pressroom, page, COMPLIANT_PATH, 200)
+
+        assert watch.violations() == []
+        assert watch.console == []
+        assert_styled(page)
+        centred = page.evaluate(
+            "() => getComputedStyle(document.getElementById('centred')).textAlign"
+        )
+        assert centred == "center"
+        page.wait_for_function("() => document.getElementById('chart').complete")
+        assert page.evaluate("() => document.getElementById('chart').naturalWidth") == 1
+    finally:
+        pressroom.delete(COMPLIANT_POST)
+
+
+def test_csp_check_detects_a_violating_page(
+    pressroom: Pressroom, page: Page, watch: CspWatch
+) -> None:
+    """Given a post whose body has a <style> block and a <script> the policy does not list,
+    when a reader opens it, then the browser blocks both and the check sees the violations
+    (so the tests above can fail), while the site's own stylesheet still applies."""
+    pressroom.upload(VIOLATING_POST, VIOLATING_TEXT)
+    try:
+        open_page(pressroom, page, VIOLATING_PATH, 200)
+
+        violations = watch.violations()
+        directives = {v["directive"] for v in violations}
+        assert {"style-src-elem", "script-src-elem"} <= directives, violations
+        assert any("Content Security Policy" in text for text in watch.console)
+        background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        assert background != "rgb(255, 0, 0)"
+        assert page.title() != "script ran"
+        assert_styled(page)
+    finally:
+        pressroom.delete(VIOLATING_POST)
