@@ -7,8 +7,10 @@ intrinsics (!Ref, !GetAtt, !Sub, ...) into their long form ({"Ref": ...},
 
 from __future__ import annotations
 
+import base64
 import copy
 import fnmatch
+import hashlib
 import json
 import os
 import re
@@ -25,6 +27,7 @@ from cfnlint.decode import cfn_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
+CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 # The venv's bin folder; not resolved, since .venv/bin/python is a symlink.
 VENV_BIN = Path(sys.executable).parent
 
@@ -437,6 +440,56 @@ def test_cfn_lint_reports_nothing() -> None:
     assert result.stdout == "" and result.stderr == ""
 
 
+def test_checkov_reports_nothing_and_every_suppression_has_a_reason() -> None:
+    """Given the template, when checkov scans it (`make lint` installs it in .venv-checkov),
+    then no check fails and every skipped check carries its reason."""
+    if not CHECKOV.exists():
+        pytest.skip(f"{CHECKOV} is missing: `make lint` installs it")
+
+    result = run_tool(
+        [
+            str(CHECKOV),
+            "--file",
+            str(TEMPLATE_PATH),
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "--output",
+            "json",
+        ]
+    )
+
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    report = json.loads(result.stdout)
+    assert report["summary"]["failed"] == 0 and report["summary"]["parsing_errors"] == 0
+    assert report["summary"]["passed"] > 0
+    for skipped in report["results"]["skipped_checks"]:
+        reason = skipped["check_result"].get("suppress_comment", "")
+        assert len(reason) > 40, (skipped["check_id"], skipped["resource"], reason)
+
+
+def checkov_suppressions(tpl: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(resource, check id, comment) of each checkov skip in the resources' Metadata."""
+    found = []
+    for lid, res in tpl["Resources"].items():
+        for skip in (res.get("Metadata") or {}).get("checkov", {}).get("skip", []):
+            found.append((lid, str(skip.get("id", "")), str(skip.get("comment", "")).strip()))
+    return found
+
+
+def test_checkov_suppressions_carry_their_reasons(template: dict[str, Any]) -> None:
+    """Given the template's checkov suppressions, then each names a check, once per resource,
+    and gives a reason of its own (a sentence, not a placeholder)."""
+    suppressions = checkov_suppressions(template)
+
+    assert suppressions  # the analysis sees them
+    for lid, check_id, comment in suppressions:
+        assert re.fullmatch(r"CKV2?_AWS_\d+", check_id), (lid, check_id)
+        assert len(comment.split()) >= 8, (lid, check_id, comment)
+    pairs = [(lid, check_id) for lid, check_id, _ in suppressions]
+    assert len(pairs) == len(set(pairs))
+
+
 def test_sam_validate_lint_passes() -> None:
     """Given the template, when `sam validate --lint` checks it, then it is valid."""
     sam = VENV_BIN / "sam"
@@ -823,6 +876,194 @@ def test_outputs_name_every_resource_other_code_looks_up(template: dict[str, Any
         "RenderPostFunctionName",
         "BuildIndexesFunctionName",
     }
+
+
+def bucket_policy_statements(tpl: dict[str, Any], bucket_id: str) -> list[dict[str, Any]]:
+    (policy,) = [
+        res
+        for res in resources_of_type(tpl, "AWS::S3::BucketPolicy").values()
+        if referenced_ids(res["Properties"]["Bucket"]) == {bucket_id}
+    ]
+    return list(as_list(policy["Properties"]["PolicyDocument"]["Statement"]))
+
+
+def denies(statement: dict[str, Any], action: str, bucket_id: str, objects: bool) -> bool:
+    """Whether a statement denies everyone `action` on the bucket (objects: on all its keys)."""
+    wanted = (
+        {"Fn::Sub": f"${{{bucket_id}.Arn}}/*"} if objects else {"Fn::GetAtt": [bucket_id, "Arn"]}
+    )
+    return (
+        statement["Effect"] == "Deny"
+        and statement["Principal"] in ("*", {"AWS": "*"})
+        and any(fnmatch.fnmatchcase(action, a) for a in as_list(statement["Action"]))
+        and wanted in as_list(statement["Resource"])
+    )
+
+
+@pytest.mark.parametrize("bucket_id", ["SourceBucket", "SiteBucket"])
+def test_bucket_policies_deny_plain_http(template: dict[str, Any], bucket_id: str) -> None:
+    """Given a bucket's policy, then every request to the bucket or its objects without TLS
+    is denied."""
+    statements = bucket_policy_statements(template, bucket_id)
+
+    (tls,) = [
+        s for s in statements if "aws:SecureTransport" in s.get("Condition", {}).get("Bool", {})
+    ]
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert denies(tls, "s3:GetObject", bucket_id, objects=True)
+    assert denies(tls, "s3:ListBucket", bucket_id, objects=False)
+
+
+@pytest.mark.parametrize("bucket_id", ["SourceBucket", "SiteBucket"])
+def test_bucket_policies_deny_uploads_asking_for_other_encryption(
+    template: dict[str, Any], bucket_id: str
+) -> None:
+    """Given a bucket's policy and default encryption, then an upload that names another
+    server-side encryption, or a customer-provided key, is denied, while an upload that names
+    none (editors' tools, the functions) is left to default encryption."""
+    statements = bucket_policy_statements(template, bucket_id)
+    props = template["Resources"][bucket_id]["Properties"]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    algorithm = rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
+    header = "s3:x-amz-server-side-encryption"
+    sse_c = "s3:x-amz-server-side-encryption-customer-algorithm"
+
+    # another algorithm: denied only when the header is present (Null "false") and differs;
+    # StringNotEquals alone would also deny uploads without the header
+    (other,) = [
+        s for s in statements if header in s.get("Condition", {}).get("StringNotEquals", {})
+    ]
+    assert denies(other, "s3:PutObject", bucket_id, objects=True)
+    assert other["Condition"] == {
+        "StringNotEquals": {header: algorithm},
+        "Null": {header: "false"},
+    }
+    # a customer-provided key: denied whenever one is given
+    (customer,) = [s for s in statements if sse_c in s.get("Condition", {}).get("Null", {})]
+    assert denies(customer, "s3:PutObject", bucket_id, objects=True)
+    assert customer["Condition"] == {"Null": {sse_c: "false"}}
+
+
+def test_every_queue_is_encrypted_at_rest(template: dict[str, Any]) -> None:
+    """Given every SQS queue, then it is encrypted with SQS managed keys or a KMS key."""
+    queues = resources_of_type(template, "AWS::SQS::Queue")
+
+    assert set(queues) == {"IngestQueue", "IngestDeadLetterQueue", "IndexesDeadLetterQueue"}
+    for lid, queue in queues.items():
+        props = queue["Properties"]
+        assert props.get("SqsManagedSseEnabled") is True or props.get("KmsMasterKeyId"), lid
+
+
+def test_every_function_logs_to_a_group_kept_for_the_set_period(template: dict[str, Any]) -> None:
+    """Given every function, then its log group (/aws/lambda/<function>) is in the template and
+    keeps logs for LogRetentionInDays, whose choices are all finite."""
+    groups = resources_of_type(template, "AWS::Logs::LogGroup")
+    by_function = {}
+    for lid, group in groups.items():
+        props = group["Properties"]
+        (function_id,) = referenced_ids(props["LogGroupName"])
+        assert props["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{function_id}}}"}
+        assert props["RetentionInDays"] == {"Ref": "LogRetentionInDays"}, lid
+        by_function[function_id] = lid
+
+    assert set(by_function) == set(resources_of_type(template, FUNCTION_TYPE))
+    retention = template["Parameters"]["LogRetentionInDays"]
+    assert retention["Default"] in retention["AllowedValues"]
+    assert all(isinstance(days, int) and days > 0 for days in retention["AllowedValues"])
+
+
+def csp_directives(policy: str) -> dict[str, list[str]]:
+    parts = [part.split() for part in policy.split(";") if part.strip()]
+    return {part[0]: part[1:] for part in parts}
+
+
+def response_headers_policy(tpl: dict[str, Any]) -> dict[str, Any]:
+    """The ResponseHeadersPolicyConfig that the distribution's default behavior uses."""
+    config = tpl["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    (policy_id,) = referenced_ids(config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"])
+    policy = tpl["Resources"][policy_id]
+    assert policy["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"
+    return dict(policy["Properties"]["ResponseHeadersPolicyConfig"])
+
+
+def test_distribution_sends_security_headers(template: dict[str, Any]) -> None:
+    """Given the distribution's default behavior, then it attaches the template's own response
+    headers policy: HSTS for at least a year with subdomains, nosniff, no framing, a strict
+    referrer policy and a Content-Security-Policy, each overriding the origin's."""
+    security = response_headers_policy(template)["SecurityHeadersConfig"]
+
+    hsts = security["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] >= 365 * 24 * 3600
+    assert hsts["IncludeSubdomains"] is True
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    for name in ("StrictTransportSecurity", "FrameOptions", "ReferrerPolicy"):
+        assert security[name]["Override"] is True, name
+    assert security["ContentSecurityPolicy"]["Override"] is True
+    directives = csp_directives(security["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    assert directives["default-src"] == ["'none'"]
+    for name in ("script-src", "object-src", "base-uri", "form-action", "frame-ancestors"):
+        assert directives[name] == ["'none'"], name
+    assert "'unsafe-inline'" not in directives["style-src"]
+    assert not any("'unsafe-eval'" in sources for sources in directives.values())
+    # style attributes of editors' post bodies (see the policy's comment in template.yaml)
+    assert directives["style-src-attr"] == ["'unsafe-inline'"]
+    assert set(directives["img-src"]) == {"'self'", "https:", "data:"}
+
+
+def style_hash(css: str) -> str:
+    return (
+        "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode() + "'"
+    )
+
+
+def test_csp_style_hashes_are_those_of_the_pages_style_blocks(
+    template: dict[str, Any], tmp_path: Path
+) -> None:
+    """Given the site built from the example posts (every kind of page), then the hashes that
+    the CSP's style-src lists are exactly those of the <style> blocks of the layouts, as the
+    pages carry them: a change of the stylesheet without a new hash fails here."""
+    from pressroom.build import build_site
+
+    policy = response_headers_policy(template)["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    listed = set(csp_directives(policy["ContentSecurityPolicy"])["style-src"])
+    posts = sorted((REPO_ROOT / "examples" / "posts").glob("*.md"))
+    build_site(
+        [(f"posts/{p.name}", p.read_bytes()) for p in posts],
+        REPO_ROOT / "templates",
+        tmp_path,
+        jobs=1,
+    )
+    pages = sorted(tmp_path.rglob("*.html"))
+    kinds = {p.relative_to(tmp_path).parts[0] for p in pages}
+
+    # Given: every kind of page is there (posts live under their category's folder)
+    assert {"index.html", "404.html", "category", "tag"} <= kinds and len(kinds) > 4
+    in_pages = set()
+    for page in pages:
+        blocks = re.findall(r"<style>(.*?)</style>", page.read_text(encoding="utf-8"), re.S)
+        assert blocks, page  # base.html's stylesheet
+        in_pages |= {style_hash(css) for css in blocks}
+    in_layouts = {
+        style_hash(css)
+        for layout in (REPO_ROOT / "templates" / "layouts").glob("*.html")
+        for css in re.findall(r"<style>(.*?)</style>", layout.read_text(encoding="utf-8"), re.S)
+    }
+
+    assert in_pages == in_layouts == listed
+
+
+def test_layouts_need_nothing_the_csp_forbids() -> None:
+    """Given the layouts, then they have no script, inline handler, style attribute, frame,
+    form or external stylesheet: all that the CSP would block."""
+    forbidden = re.compile(
+        r"<script|<iframe|<object|<embed|<form|<base\b|\son[a-z]+=|\sstyle=|javascript:|"
+        r"<link[^>]+rel=\"?stylesheet",
+        re.I,
+    )
+    for layout in sorted((REPO_ROOT / "templates" / "layouts").glob("*.html")):
+        assert not forbidden.findall(layout.read_text(encoding="utf-8")), layout.name
 
 
 # ---------------------------------------------------------------- 6: the build
