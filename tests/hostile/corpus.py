@@ -201,6 +201,11 @@ def problem_mismatches(case: Case, problems: list[dict[str, Any]]) -> list[str]:
     if blamed != {expected.field for expected in case.problems}:
         wrong.append(f"fields blamed: {sorted(blamed)}")
     wrong += [f"no hint: {problem}" for problem in problems if not str(problem["hint"]).strip()]
+    wrong += [
+        f"too long to read: {str(problem)[:200]}…"
+        for problem in problems
+        if len(str(problem["message"])) > 300 or len(str(problem["hint"])) > 300
+    ]
     return wrong
 
 
