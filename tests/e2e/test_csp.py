@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 from test_browser import CHROMIUM, CHROMIUM_ARGS
 
-from conftest import NEWEST_CATEGORY, NEWEST_PATH, ROOT, Pressroom
+from conftest import ROOT, Pressroom
 from pressroom.local import load_template
 from pressroom.serve import security_headers
 
@@ -41,6 +41,22 @@ PIXEL = base64.b64decode(
 )
 IMAGE_HOST = "https://images.example.com"
 
+# A post of this module's own (other tests delete the start posts), so its category page exists.
+PLAIN_POST = "2026-04-19-csp-plain.md"
+PLAIN_PATH = "/hangyun/2026/04/19/csp-plain.html"
+PLAIN_TEXT = """---
+layout: post
+title: "港口夜间作业安全检查"
+date: 2026-04-19 08:00:00 +0800
+categories: hangyun
+tags: 安全检查
+---
+<p>港口管理部门开展夜间作业安全检查。</p><p class="em_media">（来源：厦门日报）</p>
+
+<http://news.example.com/a/20260419/40001.html>
+
+[返回航运新闻](/category/hangyun.html)｜[返回首页](/)
+"""
 # A post as editors write them: an image from another host, style attributes for layout.
 COMPLIANT_POST = "2026-04-20-csp-image-and-style.md"
 COMPLIANT_PATH = "/hangyun/2026/04/20/csp-image-and-style.html"
@@ -108,6 +124,16 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
+@pytest.fixture(scope="module")
+def plain_post(pressroom: Pressroom) -> Iterator[str]:
+    """PLAIN_POST published for this module's tests; its page's path."""
+    pressroom.upload(PLAIN_POST, PLAIN_TEXT)
+    try:
+        yield PLAIN_PATH
+    finally:
+        pressroom.delete(PLAIN_POST)
+
+
 @pytest.fixture
 def watch(page: Page) -> CspWatch:
     page.add_init_script(WATCH_VIOLATIONS)
@@ -171,12 +197,14 @@ def test_template_policy_is_strict() -> None:
     ("path", "status"),
     [
         ("/", 200),
-        (f"/category/{NEWEST_CATEGORY}.html", 200),
-        (NEWEST_PATH, 200),
+        ("/category/hangyun.html", 200),
+        ("/tag/安全检查.html", 200),
+        (PLAIN_PATH, 200),
         ("/no-such-page.html", 404),
     ],
-    ids=["home", "category", "post", "not-found"],
+    ids=["home", "category", "tag", "post", "not-found"],
 )
+@pytest.mark.usefixtures("plain_post")
 def test_pages_satisfy_the_csp_and_are_styled(
     pressroom: Pressroom, page: Page, watch: CspWatch, path: str, status: int
 ) -> None:
