@@ -944,14 +944,20 @@ def test_bucket_policies_deny_uploads_asking_for_other_encryption(
     assert customer["Condition"] == {"Null": {sse_c: "false"}}
 
 
-def test_every_queue_is_encrypted_at_rest(template: dict[str, Any]) -> None:
-    """Given every SQS queue, then it is encrypted with SQS managed keys or a KMS key."""
+def test_every_queue_is_encrypted_and_keeps_messages_for_a_set_period(
+    template: dict[str, Any],
+) -> None:
+    """Given every SQS queue, then it is encrypted with SQS managed keys or a KMS key, and its
+    retention is stated (dead-letter queues: the 14-day maximum)."""
     queues = resources_of_type(template, "AWS::SQS::Queue")
 
     assert set(queues) == {"IngestQueue", "IngestDeadLetterQueue", "IndexesDeadLetterQueue"}
     for lid, queue in queues.items():
         props = queue["Properties"]
         assert props.get("SqsManagedSseEnabled") is True or props.get("KmsMasterKeyId"), lid
+        assert 60 <= props["MessageRetentionPeriod"] <= 1209600, lid
+    for lid in ("IngestDeadLetterQueue", "IndexesDeadLetterQueue"):
+        assert queues[lid]["Properties"]["MessageRetentionPeriod"] == 1209600
 
 
 def test_every_function_logs_to_a_group_kept_for_the_set_period(template: dict[str, Any]) -> None:
