@@ -59,6 +59,9 @@ operations = st.lists(
 )
 
 
+JAN, FEB = "2026-01-31 23:30:00 +0800", "2026-02-15 10:00:00"
+
+
 def variant(
     title: int, date: int, categories: int, tags: int, permalink: bool, published: bool = True
 ) -> dict[str, Any]:
@@ -69,6 +72,19 @@ def variant(
         "tags": TAGS[tags],
         "permalink": permalink,
         "published": published,
+    }
+
+
+def post_variant(
+    title: str, date: str, categories: str, tags: str = "", permalink: bool = False
+) -> dict[str, Any]:
+    return {
+        "title": title,
+        "date": date,
+        "categories": categories,
+        "tags": tags,
+        "permalink": permalink,
+        "published": True,
     }
 
 
@@ -330,6 +346,20 @@ def run_scenario(
         ("delete", 2, None),
     ],
     seed=17929,
+    fault_rate=0.03,
+)
+@example(  # found by Hypothesis: a month page kept a category's old display name
+    ops=[
+        ("put", 0, post_variant("港口吞吐量创新高", JAN, "xiamenribao", "厦门日报新闻", True)),
+        ("delete", 2, None),
+        ("delete", 2, None),
+        ("put", 0, post_variant("港口吞吐量创新高", JAN, "xiamenribao", "厦门日报新闻")),
+        ("delete", 1, None),
+        ("delete", 1, None),
+        ("put", 1, post_variant("汇率中间价上调", JAN, "cailianshe")),
+        ("put", 2, post_variant("地铁6号线开通", FEB, "CaiLianShe kuaixun")),
+    ],
+    seed=1927,
     fault_rate=0.03,
 )
 def test_the_site_converges_to_a_full_build(

@@ -24,6 +24,7 @@ class Entry:
     url: str
     date: str
     excerpt: str
+    name: str = ""  # in a category or tag listing: how this post spells the term
 
 
 @dataclass(frozen=True)
