@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pressroom.adapters import pipeline_from_settings
-from pressroom.config import Settings
+from pressroom.config import REPORTS_PREFIX, Settings
 from pressroom.events import is_s3_notification, source_changes, source_changes_from_sqs
 from pressroom.pipeline import Pipeline, SourceChange
 
@@ -34,7 +34,13 @@ def publish(pipeline: Pipeline, changes: list[SourceChange]) -> None:
         outcome = pipeline.publish(change)
         metrics.add_metric(name=f"Posts{outcome.result.title()}", unit=MetricUnit.Count, value=1)
         if outcome.result == "rejected":
-            logger.warning("post rejected", source_key=outcome.key, reason=outcome.message)
+            logger.warning(
+                "post rejected",
+                source_key=outcome.key,
+                reason=outcome.message,
+                problems=[problem.as_dict() for problem in outcome.problems],
+                report_key=f"{REPORTS_PREFIX}{outcome.key}.json",
+            )
         else:
             logger.info(
                 "post processed",

@@ -24,9 +24,10 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from pressroom.config import Settings
+from pressroom.config import REPORTS_PREFIX, Settings
 from pressroom.errors import (
     PermanentError,
+    PostProblem,
     SourceMissing,
     StaleState,
     TransientError,
@@ -201,6 +202,44 @@ class S3Site:
         return True
 
 
+class S3Reports:
+    """Rejection reports: private JSON objects in the source bucket, under `reports/` (outside
+    the `posts/` prefix that notifies the pipeline, so writing one triggers nothing)."""
+
+    def __init__(self, bucket: str, client: Any = None, prefix: str = REPORTS_PREFIX) -> None:
+        self.bucket = bucket
+        self.prefix = prefix
+        self.client: Any = client or boto3.client("s3")
+
+    def key_of(self, source_key: str) -> str:
+        return f"{self.prefix}{source_key}.json"
+
+    def put_report(self, source_key: str, report: dict[str, Any]) -> None:
+        body = json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
+        with translated("s3:PutObject"):
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self.key_of(source_key),
+                Body=body,
+                ContentType="application/json; charset=utf-8",
+            )
+
+    def delete_report(self, source_key: str) -> None:
+        with translated("s3:DeleteObject"):
+            self.client.delete_object(Bucket=self.bucket, Key=self.key_of(source_key))
+
+    def get_report(self, source_key: str) -> dict[str, Any] | None:
+        try:
+            with translated("s3:GetObject"):
+                response = self.client.get_object(Bucket=self.bucket, Key=self.key_of(source_key))
+                with response["Body"] as body:
+                    return cast(dict[str, Any], json.loads(body.read()))
+        except PermanentError as error:
+            if caused_by(error, "NoSuchKey", "404", "403"):
+                return None
+            raise
+
+
 class CloudFrontInvalidator:
     """One invalidation per batch of changed index pages."""
 
@@ -291,7 +330,11 @@ class DynamoPostRepository:
             sequencer=values.get("sequencer", ""),
             source_version=values.get("source_version"),
             message=values["message"],
-            problems=tuple(values.get("problems", [])),
+            problems=tuple(
+                PostProblem.from_dict(p) if isinstance(p, dict) else PostProblem("post", str(p))
+                for p in values.get("problems", [])
+            ),
+            rejected_at=values.get("rejected_at", ""),
         )
 
     # -- reads ------------------------------------------------------------------------------
@@ -373,7 +416,13 @@ class DynamoPostRepository:
 
     def _entries(self, items: Iterable[dict[str, Any]]) -> list[Entry]:
         return [
-            Entry(values["title"], values["url"], values["display_date"], values.get("excerpt", ""))
+            Entry(
+                values["title"],
+                values["url"],
+                values["display_date"],
+                values.get("excerpt", ""),
+                values.get("name", ""),
+            )
             for values in items
         ]
 
@@ -427,7 +476,8 @@ class DynamoPostRepository:
                 "sequencer": rejection.sequencer,
                 "source_version": rejection.source_version,
                 "message": rejection.message,
-                "problems": list(rejection.problems),
+                "problems": [problem.as_dict() for problem in rejection.problems],
+                "rejected_at": rejection.rejected_at,
             }
         )
         newer = "attribute_not_exists(PK) OR sequencer < :seq"
@@ -460,7 +510,7 @@ class DynamoPostRepository:
             failed = [
                 labels[i] for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"
             ]
-            if "META" in failed:
+            if "META" in failed or "ERROR" in failed:
                 raise StaleState(
                     f"{commit.record.source_key} changed while it was processed"
                 ) from error
@@ -489,15 +539,14 @@ class DynamoPostRepository:
             meta["ExpressionAttributeValues"] = {":previous": {"S": previous.sequencer}}
         add("META", {"Put": meta})
         if commit.clear_rejection:
-            add(
-                "ERROR",
-                {
-                    "Delete": {
-                        "TableName": table,
-                        "Key": {"PK": {"S": f"POST#{record.source_key}"}, "SK": {"S": "ERROR"}},
-                    }
-                },
-            )
+            delete: dict[str, Any] = {
+                "TableName": table,
+                "Key": {"PK": {"S": f"POST#{record.source_key}"}, "SK": {"S": "ERROR"}},
+            }
+            if record.sequencer:  # a newer upload's rejection stays
+                delete["ConditionExpression"] = "attribute_not_exists(PK) OR sequencer <= :seq"
+                delete["ExpressionAttributeValues"] = {":seq": {"S": record.sequencer}}
+            add("ERROR", {"Delete": delete})
 
         new = record.listed if record.live else None
         old = previous.listed if previous is not None and previous.live else None
@@ -651,4 +700,5 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
         DynamoPostRepository(settings.posts_table, client("dynamodb")),
         invalidator,
         scheduler,
+        S3Reports(settings.source_bucket, s3),
     )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pressroom.errors import InvalidPost, UrlConflict
+from pressroom.errors import InvalidPost, PostProblem, UrlConflict
 from pressroom.pipeline import IndexBuilder, broken_links, every_index_page, post_record
 from pressroom.ports import (
     Commit,
@@ -98,7 +98,10 @@ class MemoryRepository:
 
     @staticmethod
     def _entries(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[Entry]:
-        return [Entry(v["title"], v["url"], v["display_date"], v["excerpt"]) for _, v in rows]
+        return [
+            Entry(v["title"], v["url"], v["display_date"], v["excerpt"], v.get("name", ""))
+            for _, v in rows
+        ]
 
     def newest(self, kind: TaxonomyKind | None, slug: str, limit: int) -> list[Entry]:
         return self._entries(self._rows(listing_pk(kind, slug), newest_first=True)[:limit])
@@ -163,14 +166,14 @@ def _start_worker(templates_dir: str) -> None:
     _worker_renderer = SiteRenderer.from_directory(templates_dir)
 
 
-def _render_file(job: tuple[str, bytes]) -> tuple[str, Post | None, str, list[str]]:
+def _render_file(job: tuple[str, bytes]) -> tuple[str, Post | None, str, list[PostProblem]]:
     key, raw = job
     assert _worker_renderer is not None
     renderer = _worker_renderer
     try:
         post = parse_post(key, raw, renderer.config, renderer.post_layouts)
     except InvalidPost as error:
-        return key, None, error.report(), [str(problem) for problem in error.problems]
+        return key, None, error.report(), list(error.problems)
     return key, post, renderer.render_post(post) if post.published else "", []
 
 
@@ -218,7 +221,7 @@ def build_site(
         try:
             repository.commit(Commit(record, None, clear_rejection=False))
         except UrlConflict as conflict:
-            repository.reject(Rejection(key, "", None, str(conflict), (str(conflict),)))
+            repository.reject(Rejection(key, "", None, str(conflict), (conflict.problem,)))
             continue
         if record.live:
             pages[key_for_url(post.url)] = html_or_message

@@ -102,7 +102,10 @@ def run_demo(project_dir: Path, posts_dir: Path, out_dir: Path) -> Summary:
                 summary.unpublished.append(record.source_key)
         for rejection in sorted(repository.rejections(), key=lambda r: r.source_key):
             summary.rejected.append(
-                {"source_key": rejection.source_key, "problems": list(rejection.problems)}
+                {
+                    "source_key": rejection.source_key,
+                    "problems": [str(problem) for problem in rejection.problems],
+                }
             )
         summary.pages = download_bucket(s3, settings.site_bucket, out_dir)
     summary.broken_links = [

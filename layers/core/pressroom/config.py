@@ -10,6 +10,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_TRANSACTION_ITEMS = 100
+# Rejection reports live in the source bucket under this prefix, outside `posts/` (which notifies).
+REPORTS_PREFIX = "reports/"
 
 
 class Limits(BaseModel):
@@ -21,6 +23,7 @@ class Limits(BaseModel):
     max_title_chars: int = Field(default=300, gt=0)
     max_categories: int = Field(default=10, gt=0)
     max_tags: int = Field(default=5, ge=0)
+    max_body_chars: int = Field(default=200_000, gt=0)
 
 
 class SiteConfig(BaseModel):
@@ -42,6 +45,9 @@ class SiteConfig(BaseModel):
     listing_size: int = Field(default=50, gt=0)
     home_size: int = Field(default=20, gt=0)
     limits: Limits = Limits()
+    # Post bodies are trusted staff HTML; with `sanitize: true` they are cleaned with nh3
+    # (scripts, event handlers, javascript: URLs, iframes and styles removed).
+    sanitize: bool = False
 
     @field_validator("timezone")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class PressroomError(Exception):
@@ -39,6 +40,19 @@ class PostProblem:
         text = f"{where}{self.field}: {self.message}"
         return f"{text} (fix: {self.hint})" if self.hint else text
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "line": self.line, "message": self.message, "hint": self.hint}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> PostProblem:
+        line = values.get("line")
+        return cls(
+            str(values.get("field", "")),
+            str(values.get("message", "")),
+            str(values.get("hint") or ""),
+            int(line) if line else None,
+        )
+
 
 class InvalidPost(PermanentError):
     """A source file that cannot be published; carries every problem found."""
@@ -60,7 +74,9 @@ class UrlConflict(PermanentError):
         self.source_key = source_key
         self.url = url
         self.owner_key = owner_key
-        super().__init__(
-            f"{source_key}: url: {url} is already the page of {owner_key} "
-            "(fix: give this post another slug or permalink, or delete the other file)"
+        self.problem = PostProblem(
+            "url",
+            f"{url} is already the page of {owner_key}",
+            "give this post another slug or permalink, or delete the other file",
         )
+        super().__init__(f"{source_key}: {self.problem}")

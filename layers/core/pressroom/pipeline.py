@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -10,7 +11,14 @@ from typing import Any, Literal
 from urllib.parse import quote_plus
 
 from pressroom.config import SiteConfig
-from pressroom.errors import InvalidPost, SourceMissing, StaleState, TransientError, UrlConflict
+from pressroom.errors import (
+    InvalidPost,
+    PostProblem,
+    SourceMissing,
+    StaleState,
+    TransientError,
+    UrlConflict,
+)
 from pressroom.ports import (
     Commit,
     Invalidator,
@@ -22,11 +30,12 @@ from pressroom.ports import (
     PostStatus,
     PublicationScheduler,
     Rejection,
+    ReportStore,
     SiteStore,
     SourceStore,
 )
 from pressroom.posts import Post, internal_links, month_of, parse_post
-from pressroom.render import Archive, SiteRenderer
+from pressroom.render import Archive, SiteRenderer, TermCount
 from pressroom.site import PageRef, SiteUrls, TaxonomyKind, href, key_for_url
 
 SEQUENCER_WIDTH = 32
@@ -66,6 +75,7 @@ class PublishOutcome:
     url: str = ""
     message: str = ""
     warnings: tuple[str, ...] = ()
+    problems: tuple[PostProblem, ...] = ()
 
 
 @dataclass
@@ -78,6 +88,7 @@ class Publisher:
     repository: PostRepository
     scheduler: PublicationScheduler | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    reports: ReportStore | None = None
 
     @property
     def config(self) -> SiteConfig:
@@ -87,10 +98,14 @@ class Publisher:
         sequencer = sequencer_order(change.sequencer)
         for _ in range(_MAX_ATTEMPTS):
             state = self.repository.load(change.key)
-            if sequencer and state.sequencer and state.sequencer > sequencer and state.record:
+            rejected = state.rejection.sequencer if state.rejection else ""
+            if sequencer and max(state.sequencer, rejected) > sequencer:
                 # An earlier try of this change may have written its page and failed before
                 # checking for newer commits: make the site show the newest one, as it does.
-                self.sync_page(state.record, None)
+                if state.record is not None:
+                    self.sync_page(state.record, None)
+                if state.rejection is not None:
+                    self.sync_report(change.key)
                 return PublishOutcome(change.key, "stale")
             record = state.record
             seen = bool(sequencer) and state.sequencer == sequencer and record is not None
@@ -99,9 +114,6 @@ class Publisher:
                     self._schedule(record, change)
                 self.sync_page(record, None)
                 return PublishOutcome(change.key, "unchanged", record.url)
-            outcome = self._apply(change, sequencer, state)
-            if outcome is not None:
-                return outcome
             outcome = self._apply(change, sequencer, state)
             if outcome is not None:
                 return outcome
@@ -126,6 +138,9 @@ class Publisher:
                 post = parse_post(change.key, raw.body, self.config, self.renderer.post_layouts)
             except InvalidPost as error:
                 return self._reject(change.key, sequencer, version, error.report(), error.problems)
+        if state.rejection is not None and self.reports is not None:
+            # Gone before the commit clears it, so a crash after the commit cannot leave it.
+            self.reports.delete_report(change.key)
         # A repair (no sequencer: the notification was lost) keeps the recorded order.
         sequencer = sequencer or state.sequencer
         record = self._record(change.key, sequencer, version, post, state.record)
@@ -135,10 +150,12 @@ class Publisher:
                 Commit(record, state.record, clear_rejection=state.rejection is not None)
             )
         except UrlConflict as error:
-            return self._reject(change.key, sequencer, version, str(error), [str(error)])
+            return self._reject(change.key, sequencer, version, str(error), [error.problem])
         except StaleState:
             return None
         self.sync_page(record, html)
+        if state.rejection is not None:
+            self.sync_report(change.key)
         if record.status == "scheduled":
             self._schedule(record, change)
         elif state.record is not None and state.record.status == "scheduled":
@@ -197,12 +214,29 @@ class Publisher:
         sequencer: str,
         version: str | None,
         message: str,
-        problems: Iterable[object],
+        problems: Iterable[PostProblem],
     ) -> PublishOutcome:
-        self.repository.reject(
-            Rejection(key, sequencer, version, message, tuple(str(p) for p in problems))
+        rejection = Rejection(
+            key, sequencer, version, message, tuple(problems), utc_text(self.clock())
         )
-        return PublishOutcome(key, "rejected", message=message)
+        self.repository.reject(rejection)
+        self.sync_report(key)
+        return PublishOutcome(key, "rejected", message=message, problems=rejection.problems)
+
+    def sync_report(self, key: str) -> None:
+        """Make the report object mirror the table's rejection of `key` (or its absence), then
+        check that no other upload changed it meanwhile, as sync_page does for pages."""
+        if self.reports is None:
+            return
+        for _ in range(_MAX_ATTEMPTS):
+            rejection = self.repository.load(key).rejection
+            if rejection is None:
+                self.reports.delete_report(key)
+            else:
+                self.reports.put_report(key, rejection.report())
+            if self.repository.load(key).rejection == rejection:
+                return
+        raise TransientError(f"{key}: its rejection kept changing while its report was written")
 
     def sync_page(self, record: PostRecord, html: str | None) -> None:
         """Make the site bucket show `record` (its page, and none at the URLs it left, unless
@@ -411,13 +445,17 @@ class IndexBuilder:
                 entries = repo.newest(kind, ref.term, config.listing_size)
                 return self.renderer.render_listing(kind, term, entries, archives)
             case "category_archive" | "tag_archive":
+                # A month page depends on that month's posts only (so a new post elsewhere
+                # never makes it stale): its name is the spelling most of them use.
                 kind = "category" if ref.kind == "category_archive" else "tag"
-                term = repo.term(kind, ref.term)
                 start, end = _month_bounds(ref.month, config)
-                entries = repo.between(kind, ref.term, start, end) if term else []
-                if term is None or not entries:
+                entries = repo.between(kind, ref.term, start, end)
+                if not entries:
                     return None
-                return self.renderer.render_listing(kind, term, entries, [], month=ref.month)
+                spellings = Counter(entry.name or ref.term for entry in entries)
+                name = min(spellings, key=lambda n: (-spellings[n], n))
+                month_term = TermCount(ref.term, name, len(entries))
+                return self.renderer.render_listing(kind, month_term, entries, [], ref.month)
 
 
 def _month_bounds(month: str, config: SiteConfig) -> tuple[str, str]:
@@ -513,8 +551,9 @@ class Pipeline:
         repository: PostRepository,
         invalidator: Invalidator | None = None,
         scheduler: PublicationScheduler | None = None,
+        reports: ReportStore | None = None,
     ) -> Pipeline:
         return cls(
-            Publisher(renderer, source, site, repository, scheduler),
+            Publisher(renderer, source, site, repository, scheduler, reports=reports),
             IndexBuilder(renderer, site, repository, invalidator),
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from pressroom.errors import PostProblem
 from pressroom.posts import Term
 from pressroom.render import Entry, TermCount
 from pressroom.site import TaxonomyKind
@@ -65,7 +66,19 @@ class Rejection:
     sequencer: str
     source_version: str | None
     message: str
-    problems: tuple[str, ...] = ()
+    problems: tuple[PostProblem, ...] = ()
+    rejected_at: str = ""
+
+    def report(self) -> dict[str, Any]:
+        """The editor's report: which file and version, and every problem with its fix."""
+        return {
+            "source_key": self.source_key,
+            "version_id": self.source_version,
+            "sequencer": self.sequencer,
+            "rejected_at": self.rejected_at,
+            "summary": self.message,
+            "problems": [problem.as_dict() for problem in self.problems],
+        }
 
 
 @dataclass(frozen=True)
@@ -230,6 +243,17 @@ class PostRepository(Protocol):
     def rejections(self) -> list[Rejection]: ...
 
     def records(self) -> list[PostRecord]: ...
+
+
+class ReportStore(Protocol):
+    """Where editors and operators read why an upload was rejected: one private object per
+    source key, outside the prefix that triggers publishing."""
+
+    def put_report(self, source_key: str, report: dict[str, Any]) -> None: ...
+
+    def delete_report(self, source_key: str) -> None:
+        """Remove the report of this source key, if any."""
+        ...
 
 
 class PublicationScheduler(Protocol):

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
+import nh3
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
@@ -75,6 +76,13 @@ class _FrontMatterLoader(yaml.SafeLoader):
     """Safe YAML that keeps `10:00`, `yes`, `on` and dates as strings and rejects duplicate keys."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}  # type: ignore[misc]
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Aliases are refused outright: "billion laughs" documents cannot expand.
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "an alias (*name) is not allowed", mark)
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -219,10 +227,20 @@ def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collect
     url = ""
     if when is not None and slug:
         url = _url(front, when, slug, categories, config, problems)
+    if len(body) > config.limits.max_body_chars:
+        problems.append(
+            PostProblem(
+                "body",
+                f"has {len(body):,} characters, over the limit of {config.limits.max_body_chars:,}",
+                "split the post into parts",
+            )
+        )
     if problems:
         raise InvalidPost(source_key, problems)
     assert when is not None
     body_html = render_markdown(body)
+    if config.sanitize:
+        body_html = nh3.clean(body_html)
     return Post(
         source_key=source_key,
         title=title,
@@ -304,6 +322,12 @@ def _yaml_problem(error: yaml.YAMLError, text: str) -> PostProblem:
     hint = "quote values that contain `: ` or start with `[`, `{`, `*`, `&`, `!` or `|`"
     if "duplicate key" in problem:
         message, hint = f"has a {problem}", "keep only one line for each key"
+    elif "alias" in problem:
+        message = f"uses an alias (*name), which is not allowed{shown}"
+        hint = "write the value out in full, or quote a value that starts with `*`"
+    elif "could not determine a constructor" in problem:
+        message = f"uses a tag that is not allowed{shown}"
+        hint = "remove the `!!...` or `!...` tag, or quote the value"
     elif "\\t" in problem or "\t" in source_line:
         hint = "indent with spaces, not tabs"
     elif _has_inner_quote(source_line):

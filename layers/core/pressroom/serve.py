@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pressroom.config import REPORTS_PREFIX
+
 STATUS_PATH = "/_pressroom/status"
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -208,7 +210,13 @@ class LocalSystem:
             self.before_status()  # a watched folder's pending changes count as work
         report: dict[str, Any] = self.pump.status()
         report["rejected"] = [
-            {"source_key": r.source_key, "message": r.message, "problems": list(r.problems)}
+            {
+                "source_key": r.source_key,
+                "message": r.message,
+                "problems": [str(problem) for problem in r.problems],
+                "report": f"s3://{self.stack.name('SourceBucket')}/{REPORTS_PREFIX}"
+                f"{r.source_key}.json",
+            }
             for r in sorted(self.rejections(), key=lambda r: r.source_key)
         ]
         report["published"] = self.published()
