@@ -184,6 +184,39 @@ def source_files(src_dir: Path) -> Iterator[tuple[str, Path]]:
             yield "posts/" + path.relative_to(src_dir).as_posix(), path
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """What `pressroom check` found in one file: its URL, or the problems that reject it."""
+
+    path: str
+    source_key: str
+    url: str = ""
+    published: bool = True
+    problems: tuple[PostProblem, ...] = ()
+
+
+def check_sources(
+    sources: Iterable[tuple[str, str, bytes]], renderer: SiteRenderer
+) -> list[CheckResult]:
+    """Validate (path, source key, bytes) as the pipeline would, without AWS: every problem of
+    every file, and files of this set claiming one URL (the first keeps it, as on upload)."""
+    results: list[CheckResult] = []
+    owners: dict[str, str] = {}
+    for path, key, raw in sources:
+        try:
+            post = parse_post(key, raw, renderer.config, renderer.post_layouts)
+        except InvalidPost as error:
+            results.append(CheckResult(path, key, problems=tuple(error.problems)))
+            continue
+        owner = owners.setdefault(post.url, path) if post.published else path
+        if owner != path:
+            conflict = UrlConflict(key, post.url, owner)
+            results.append(CheckResult(path, key, post.url, problems=(conflict.problem,)))
+            continue
+        results.append(CheckResult(path, key, post.url, post.published))
+    return results
+
+
 def build_site(
     sources: Iterable[tuple[str, bytes]],
     templates_dir: Path,

@@ -274,6 +274,54 @@ def publish_files(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def check_files(args: argparse.Namespace) -> int:
+    """Validate local files as the pipeline would; non-zero exit when any would be rejected."""
+    from pressroom.build import check_sources, source_files
+    from pressroom.render import SiteRenderer
+    from pressroom.site import href
+
+    renderer = SiteRenderer.from_directory(args.project / "templates")
+    sources: list[tuple[str, str, bytes]] = []
+    for name in args.paths:
+        path = Path(name)
+        if path.is_dir():
+            sources += [(str(file), key, file.read_bytes()) for key, file in source_files(path)]
+        elif path.is_file():
+            sources.append((name, source_key(name), path.read_bytes()))
+        else:
+            print(f"{name}: no such file or folder", file=sys.stderr)
+            return 2
+    results = check_sources(sources, renderer)
+    failed = [result for result in results if result.problems]
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "path": r.path,
+                        "source_key": r.source_key,
+                        "url": r.url,
+                        "published": r.published,
+                        "problems": [problem.as_dict() for problem in r.problems],
+                    }
+                    for r in results
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 1 if failed else 0
+    for result in results:
+        if result.problems:
+            print(f"{result.path}: will be rejected")
+            print("\n".join(f"  - {problem}" for problem in result.problems))
+        elif not args.quiet:
+            where = href(result.url) if result.published else "(published: false)"
+            print(f"{result.path}: ok -> {where}")
+    print(f"checked {len(results)} files: {len(results) - len(failed)} ok, {len(failed)} rejected")
+    return 1 if failed else 0
+
+
 def unpublish_keys(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     for name in args.keys:
@@ -453,6 +501,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     status.add_argument("--timeout", type=float, default=120.0)
     status.add_argument("--json", action="store_true")
 
+    check = commands.add_parser(
+        "check", help="validate posts locally, as the pipeline would (exit 1 on problems)"
+    )
+    check.add_argument("paths", nargs="+", help="post files or folders of posts")
+    check.add_argument("--quiet", "-q", action="store_true", help="print only the problems")
+    check.add_argument("--json", action="store_true")
+
     publish = commands.add_parser("publish", help="upload posts and print their URLs")
     publish.add_argument("files", nargs="+")
     unpublish = commands.add_parser("unpublish", help="delete posts (source keys or file names)")
@@ -465,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--endpoint-url", default="http://127.0.0.1:5000")
         command.add_argument("--stack", help="act on this deployed CloudFormation stack")
         command.add_argument("--site-url", default="http://127.0.0.1:8000")
-    for command in (demo, serve, publish, build, rebuild):
+    for command in (demo, serve, publish, build, rebuild, check):
         command.add_argument(
             "--project", type=Path, default=Path("."), help="template.yaml's folder"
         )
@@ -497,6 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     handlers = {
         "status": show_status,
+        "check": check_files,
         "publish": publish_files,
         "unpublish": unpublish_keys,
         "redrive": redrive,
