@@ -834,3 +834,65 @@ def test_corpus_entities_and_eastmoney_markup_survive() -> None:
     assert '<span web="1" href="http://quote.eastmoney.com/unify/r/1.600160"' in post.body_html
     assert "<!-- EM_StockImg_Start -->" in post.body_html
     assert post.body_html.startswith("<blockquote>")
+
+
+# --------------------------------------------------------------------------- hostile front matter
+
+
+class TestHostileYaml:
+    def test_an_alias_bomb_is_refused_before_it_expands(self) -> None:
+        """Given a "billion laughs" front matter, then it is rejected at the first alias."""
+        levels = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+        levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+        error = rejected(source(BASE + "\n" + "\n".join(levels)))
+
+        assert problem(error, "front matter").startswith("line 7, front matter: uses an alias")
+        assert "write the value out in full" in problem(error, "front matter")
+
+    @pytest.mark.parametrize(
+        "value", ["!!python/object/apply:os.system ['true']", "!!python/name:os.system", "!x 1"]
+    )
+    def test_a_tag_is_refused_not_constructed(self, value: str) -> None:
+        """Given a `!!python/...` or custom tag, then nothing is constructed and the editor is
+        told to remove the tag."""
+        error = rejected(source(f"{BASE}\nextra: {value}"))
+
+        assert "a tag that is not allowed" in problem(error, "front matter")
+        assert "remove the `!!...`" in problem(error, "front matter")
+
+
+class TestLimits:
+    def test_a_body_over_the_limit_is_refused_before_rendering(self) -> None:
+        config = SiteConfig(limits=Limits(max_body_chars=100))
+        error = rejected(source(BASE, "长" * 101), config=config)
+
+        assert problem(error, "body") == (
+            "body: has 101 characters, over the limit of 100 (fix: split the post into parts)"
+        )
+
+    def test_a_body_at_the_limit_is_published(self) -> None:
+        config = SiteConfig(limits=Limits(max_body_chars=100))
+
+        assert "长" * 100 in parse(BASE, "长" * 100, config=config).body_html
+
+
+class TestSanitize:
+    HOSTILE = (
+        '<p style="color:red" onclick="steal()">正文<script>alert(1)</script>'
+        '<a href="javascript:alert(2)">链接</a><img src="https://img.example/k.png" '
+        'onerror="steal()"></p><iframe src="https://evil.example"></iframe>\n'
+    )
+
+    def test_bodies_are_trusted_html_by_default(self) -> None:
+        post = parse(BASE, self.HOSTILE)
+
+        assert "<script>alert(1)</script>" in post.body_html
+        assert 'onclick="steal()"' in post.body_html
+
+    def test_sanitize_removes_scripts_handlers_and_javascript_urls(self) -> None:
+        post = parse(BASE, self.HOSTILE, config=SiteConfig(sanitize=True))
+
+        for gone in ("<script", "alert(", "onclick", "onerror", "javascript:", "<iframe", "style="):
+            assert gone not in post.body_html
+        assert "正文" in post.body_html and "链接" in post.body_html
+        assert '<img src="https://img.example/k.png">' in post.body_html

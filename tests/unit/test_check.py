@@ -1,0 +1,94 @@
+"""`pressroom check`: the pipeline's validation run locally, with its exit status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pressroom.build import check_sources
+from pressroom.cli import main
+from pressroom.render import SiteRenderer
+
+REPO = Path(__file__).resolve().parents[2]
+GOOD = (
+    "---\ntitle: 港口吞吐量创新高\ndate: 2026-03-20 16:12:47 +0800\ncategories: port\n---\n正文\n"
+)
+BROKEN = '---\ntitle: "港口"创新"高"\ndate: 2026-03-20 16:12:47 +0800\n---\n正文\n'
+
+
+@pytest.fixture
+def posts(tmp_path: Path) -> Path:
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    (folder / "2026-03-20-port.md").write_text(GOOD, encoding="utf-8")
+    return folder
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["check", "--project", str(REPO), *args])
+    return code, capsys.readouterr().out
+
+
+def test_a_folder_of_good_posts_passes(posts: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, str(posts))
+
+    assert code == 0
+    assert out.splitlines() == [
+        f"{posts / '2026-03-20-port.md'}: ok -> /port/2026/03/20/port.html",
+        "checked 1 files: 1 ok, 0 rejected",
+    ]
+
+
+def test_a_broken_post_fails_with_the_pipelines_message(
+    posts: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a title with an unescaped quote, then check exits 1 and prints the line, the
+    problem and the fix, exactly as the pipeline's report phrases them."""
+    (posts / "2026-03-21-bad.md").write_bytes(BROKEN.encode())
+
+    code, out = run(capsys, "-q", str(posts))
+
+    assert code == 1
+    assert f"{posts / '2026-03-21-bad.md'}: will be rejected" in out
+    assert "  - line 2, front matter: title contains a double quote inside double quotes" in out
+    assert '(fix: write \\" for each quote inside the value' in out
+    assert "port.md: ok" not in out
+    assert out.endswith("checked 2 files: 1 ok, 1 rejected\n")
+
+
+def test_two_files_claiming_one_url_are_reported(posts: Path) -> None:
+    """Given two files with the same permalink, then the second is reported naming the first."""
+    other = GOOD.replace("categories: port", "permalink: /port/2026/03/20/port.html")
+    renderer = SiteRenderer.from_directory(REPO / "templates")
+    sources = [
+        ("a.md", "posts/2026-03-20-port.md", GOOD.encode()),
+        ("b.md", "posts/2026-03-22-copy.md", other.encode()),
+    ]
+
+    first, second = check_sources(sources, renderer)
+
+    assert first.problems == ()
+    (problem,) = second.problems
+    assert problem.field == "url" and "a.md" in problem.message
+
+
+def test_json_output_carries_structured_problems(
+    posts: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (posts / "2026-03-21-bad.md").write_bytes("---\ntitle: x\n---\n".encode("utf-16"))
+
+    code, out = run(capsys, "--json", str(posts / "2026-03-21-bad.md"))
+
+    assert code == 1
+    (result,) = json.loads(out)
+    assert result["source_key"] == "posts/2026-03-21-bad.md"
+    assert result["problems"] == [
+        {"field": "file", "line": None, "message": "is UTF-16", "hint": "save the file as UTF-8"}
+    ]
+
+
+def test_a_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--project", str(REPO), str(tmp_path / "nope.md")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
