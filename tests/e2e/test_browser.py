@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,6 +130,13 @@ def test_reader_follows_links_and_sees_changes_deletes_and_rejections(
     assert result.returncode == 0, result.stderr
     assert f"rejected posts/{BROKEN_POST}:" in result.stdout
     assert "front matter: title contains a double quote" in result.stdout
+    report_key = f"reports/posts/{BROKEN_POST}.json"
+    assert f"report: s3://{pressroom.source_bucket}/{report_key}" in result.stdout
+    # And the private report object in the source bucket says which line and how to fix it
+    report = json.loads(
+        pressroom.s3.get_object(Bucket=pressroom.source_bucket, Key=report_key)["Body"].read()
+    )
+    assert report["problems"][0]["field"] == "front matter" and report["problems"][0]["hint"]
     # And the home page does not list it
     page.goto(pressroom.site + "/")
     expect(page.locator("ul.listing")).not_to_contain_text("效率翻番")

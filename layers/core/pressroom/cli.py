@@ -376,6 +376,8 @@ def status_text(status: dict[str, Any]) -> str:
     for item in status.get("rejected", []):
         lines.append(f"rejected {item['source_key']}:")
         lines.extend(f"  - {problem}" for problem in item["problems"])
+        if item.get("report"):
+            lines.append(f"  report: {item['report']}")
     return "\n".join(lines)
 
 
