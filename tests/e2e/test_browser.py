@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from conftest import (
     NEWEST_BODY,
@@ -19,18 +17,6 @@ from conftest import (
     Pressroom,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-# No network beyond loopback: keep Chromium from calling home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 NEW_TITLE = "厦门港夜间作业效率再提升 船舶在港时间缩短三小时"
 BROKEN_POST = "2026-05-04-broken-quote.md"
 BROKEN_TEXT = """---
@@ -42,29 +28,6 @@ tags: 端到端新闻
 ---
 <p>这篇稿件的标题里有未转义的双引号。</p>
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run `make e2e-deps`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1024, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def test_reader_follows_links_and_sees_changes_deletes_and_rejections(
