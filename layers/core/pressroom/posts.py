@@ -88,6 +88,10 @@ class _FrontMatterLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool | None):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "found a key that is not a plain word", key_node.start_mark
+                )
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -96,10 +100,11 @@ class _FrontMatterLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-# Only unambiguous scalars are typed; `10:00`, `yes`, `3.10`, `+1` and dates stay text.
+# Only unambiguous scalars are typed; `10:00`, `yes`, `3.10`, `+1`, dates and numbers of more
+# than 18 digits stay text.
 for _tag, _pattern, _first in (
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^-?(?:0|[1-9][0-9]*)$", "-0123456789"),
+    ("tag:yaml.org,2002:int", r"^-?(?:0|[1-9][0-9]{0,17})$", "-0123456789"),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
 ):
     _FrontMatterLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
@@ -133,7 +138,7 @@ def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
             [
                 PostProblem(
                     "file",
-                    f"is {len(raw):,} bytes, over the limit of {limit:,}",
+                    f"is over the size limit of {limit:,} bytes",
                     "split the post or move large media to assets/",
                 )
             ],
@@ -180,7 +185,7 @@ def _guess_encoding(raw: bytes) -> str:
 def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collection[str]) -> Post:
     """Parse and validate one source file. Raises InvalidPost listing every problem."""
     text = decode_source(source_key, raw, config)
-    text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body = _split_front_matter(source_key, text)
     problems: list[PostProblem] = []
     file_date, file_slug = _from_file_name(source_key)
@@ -328,6 +333,8 @@ def _yaml_problem(error: yaml.YAMLError, text: str) -> PostProblem:
     elif "could not determine a constructor" in problem:
         message = f"uses a tag that is not allowed{shown}"
         hint = "remove the `!!...` or `!...` tag, or quote the value"
+    elif "not a plain word" in problem:
+        hint = "write each key as a plain word followed by `: `, like `title: ...`"
     elif "\\t" in problem or "\t" in source_line:
         hint = "indent with spaces, not tabs"
     elif _has_inner_quote(source_line):
@@ -421,7 +428,17 @@ def _date(value: Any, config: SiteConfig, problems: list[PostProblem]) -> dateti
             )
         )
         return None
-    return naive.replace(tzinfo=offset or config.zone)
+    when = naive.replace(tzinfo=offset or config.zone)
+    try:
+        years = [when.astimezone(zone).year for zone in (UTC, config.zone)]
+    except OverflowError:
+        years = [0]
+    if not all(1000 <= year <= 9999 for year in years):
+        problems.append(
+            PostProblem("date", f"{text!r} is out of range", "use a year from 1000 to 9998")
+        )
+        return None
+    return when
 
 
 def _offset(text: str) -> timezone:
@@ -447,7 +464,9 @@ def _terms(
             if isinstance(item, dict | list):
                 problems.append(
                     PostProblem(
-                        plural, f"contains {item!r}", f"list plain names: `{plural}: [a, b]`"
+                        plural,
+                        f"contains {_shown(item)}",
+                        f"list plain names: `{plural}: [a, b]`",
                     )
                 )
             elif item is not None:
@@ -476,6 +495,11 @@ def _terms(
     return tuple(terms.values())
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _url(
     front: dict[str, Any],
     when: datetime,
@@ -495,6 +519,8 @@ def _url(
         "categories": "/".join(term.slug for term in categories),
     }
     url = expand(pattern.strip(), values)
+    if url.endswith("/index.html"):  # served by the same object as the folder URL
+        url = url.removesuffix("index.html")
     problem = _unsafe_url(url, pattern)
     urls = SiteUrls(config)
     if problem is None and (url in urls.reserved_urls or (explicit and urls.is_reserved(url))):
