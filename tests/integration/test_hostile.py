@@ -35,6 +35,7 @@ from hostile.corpus import (
     unsafe_markup,
     unsupported,
 )
+from markupsafe import escape
 from moto import mock_aws
 
 from conftest import ROOT, Harness
@@ -135,11 +136,7 @@ def test_hostile_upload(case: Case, site: Site) -> None:
         site.drain()
     # Then the site is byte-for-byte what it was, and no report is left behind
     assert site.failures == []
-    after = harness.site()
-    assert (
-        sorted(key for key in after.keys() | before.keys() if after.get(key) != before.get(key))
-        == []
-    )
+    assert changed_pages(before, harness.site()) == []
     assert site.report(case.file) is None
 
 
@@ -147,13 +144,14 @@ def test_site_is_the_baseline_after_the_whole_corpus(site: Site) -> None:
     assert site.harness.site() == site.baseline
 
 
+def changed_pages(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
+    """Keys added, removed or not byte-identical."""
+    return sorted(key for key in after.keys() | before.keys() if after.get(key) != before.get(key))
+
+
 def check_rejected(case: Case, site: Site, before: dict[str, bytes], version: str) -> None:
     # no page changed by a single byte
-    after = site.harness.site()
-    changed = sorted(
-        key for key in after.keys() | before.keys() if after.get(key) != before.get(key)
-    )
-    assert changed == []
+    assert changed_pages(before, site.harness.site()) == []
     # the post is not recorded as published, and the rejection says why and how to fix it
     state = site.harness.state(case.file)
     assert state.record is None or not state.record.live
@@ -195,13 +193,15 @@ def check_published(case: Case, site: Site, before: dict[str, bytes]) -> None:
             own.add(key_for_url(urls.landing(kind, term.slug)))
             own.add(key_for_url(urls.archive(kind, term.slug, listed.month)))
     after = harness.site()
-    changed = {key for key in after.keys() | before.keys() if after.get(key) != before.get(key)}
+    changed = set(changed_pages(before, after))
     assert changed - own == set()
     assert not before.keys() - after.keys(), "a page was removed"
     assert post_key not in before and post_key in changed and "index.html" in changed
     # the reader sees the title as written, in the page and in the listings, and nothing unsafe
     pages = {key: after[key].decode("utf-8") for key in changed}
     assert post_page_mismatches(case, pages[post_key], site.config.title) == []
+    escaped = str(escape(case.title))  # as Jinja's autoescape writes it
+    assert f"<title>{escaped} | " in pages[post_key] and f">{escaped}</a>" in pages["index.html"]
     link = href(case.url)
     for key in ["index.html"] + [
         key_for_url(urls.landing(kind, term.slug))

@@ -11,6 +11,7 @@ import time
 
 import pytest
 from hostile.corpus import (
+    SITE_CONFIG,
     Case,
     load_cases,
     post_page_mismatches,
@@ -30,8 +31,6 @@ CONFIG = site_config()
 
 @pytest.fixture(scope="module")
 def renderer() -> SiteRenderer:
-    from hostile.corpus import SITE_CONFIG
-
     return SiteRenderer.from_directory(SITE_CONFIG.parent)
 
 
