@@ -230,7 +230,7 @@ class TestPages:
         assert urls.archive("category", "a", "2021-12") == "/c/a/2021/12/"
         assert urls.landing("tag", "b") == "/t/b/"
         assert urls.archive("tag", "b", "2022-01") == "/t/b/2022/01/"
-        assert urls.reserved_prefixes == ("/c/", "/t/")
+        assert urls.reserved_prefixes == ("/.well-known/", "/c/", "/t/")
 
     @pytest.mark.parametrize(
         ("ref", "url"),
@@ -247,8 +247,10 @@ class TestPages:
         assert self.urls.page(ref) == url
 
     def test_reserved_urls(self) -> None:
-        assert self.urls.reserved_urls == {"/", "/index.html", "/404.html"}
-        assert self.urls.reserved_prefixes == ("/category/", "/tag/")
+        assert {"/", "/index.html", "/404.html", "/robots.txt", "/favicon.ico"} <= (
+            self.urls.reserved_urls
+        )
+        assert self.urls.reserved_prefixes == ("/.well-known/", "/category/", "/tag/")
 
     @pytest.mark.parametrize(
         ("url", "reserved"),
@@ -258,6 +260,8 @@ class TestPages:
             ("/404.html", True),
             ("/category/x.html", True),
             ("/tag/x/2022-01.html", True),
+            ("/robots.txt", True),
+            ("/.well-known/security.txt", True),
             ("/categoryx.html", False),
             ("/emnews/2021/12/08/x.html", False),
             ("/a/index.html", False),

@@ -173,6 +173,9 @@ def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
 
 
 def _guess_encoding(raw: bytes) -> str:
+    sample = raw[:4096]
+    if sample.count(0) * 3 > len(sample):  # ASCII in UTF-16 is every other byte zero
+        return "; it looks like UTF-16"
     for name, label in (("gb18030", "GBK/GB18030"), ("big5", "Big5")):
         try:
             raw.decode(name)
@@ -186,7 +189,7 @@ def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collect
     """Parse and validate one source file. Raises InvalidPost listing every problem."""
     text = decode_source(source_key, raw, config)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    front, body = _split_front_matter(source_key, text)
+    front, body = _split_front_matter(source_key, text, config.limits.max_body_chars)
     problems: list[PostProblem] = []
     file_date, file_slug = _from_file_name(source_key)
 
@@ -230,16 +233,9 @@ def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collect
         )
 
     url = ""
-    if when is not None and slug:
+    taxonomy_ok = not any(p.field in ("categories", "category") for p in problems)
+    if when is not None and slug and taxonomy_ok:
         url = _url(front, when, slug, categories, config, problems)
-    if len(body) > config.limits.max_body_chars:
-        problems.append(
-            PostProblem(
-                "body",
-                f"has {len(body):,} characters, over the limit of {config.limits.max_body_chars:,}",
-                "split the post into parts",
-            )
-        )
     if problems:
         raise InvalidPost(source_key, problems)
     assert when is not None
@@ -262,7 +258,9 @@ def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collect
     )
 
 
-def _split_front_matter(source_key: str, text: str) -> tuple[dict[str, Any], str]:
+def _split_front_matter(
+    source_key: str, text: str, max_body_chars: int
+) -> tuple[dict[str, Any], str]:
     first_line = text.split("\n", 1)[0]
     if first_line.rstrip() != "---":
         if text.lstrip().startswith("---"):
@@ -294,6 +292,17 @@ def _split_front_matter(source_key: str, text: str) -> tuple[dict[str, Any], str
     handler = _FrontMatterHandler()
     front, body = handler.split(text)
     body = body.removeprefix("\n")
+    if len(body) > max_body_chars:  # before the YAML is read or the body rendered
+        raise InvalidPost(
+            source_key,
+            [
+                PostProblem(
+                    "body",
+                    f"has {len(body):,} characters, over the limit of {max_body_chars:,}",
+                    "split the post into parts",
+                )
+            ],
+        )
     try:
         metadata = handler.load(front) if front.strip() else {}
     except yaml.YAMLError as error:

@@ -97,7 +97,20 @@ class SiteUrls:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self._site = urlsplit(config.url)
-        self.reserved_urls = frozenset({"/", "/index.html", "/404.html"})
+        # The site's own pages, and well-known files a site may need to serve (as HTML, a post
+        # there would break robots, favicons, feeds and domain verification).
+        self.reserved_urls = frozenset(
+            {
+                "/",
+                "/index.html",
+                "/404.html",
+                "/robots.txt",
+                "/favicon.ico",
+                "/sitemap.xml",
+                "/feed.xml",
+                "/atom.xml",
+            }
+        )
         self.reserved_prefixes = tuple(
             sorted(
                 {
@@ -110,6 +123,7 @@ class SiteUrls:
                     )
                     if ":" in pattern
                 }
+                | {"/.well-known/"}
             )
         )
 
