@@ -325,6 +325,13 @@ def _split_front_matter(
     return metadata, body
 
 
+_UNCLOSED = {
+    "while scanning a quoted scalar": "quote",
+    "while parsing a flow sequence": "`[`",
+    "while parsing a flow mapping": "`{`",
+}
+
+
 def _yaml_problem(error: yaml.YAMLError, text: str) -> PostProblem:
     mark = getattr(error, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
@@ -334,7 +341,16 @@ def _yaml_problem(error: yaml.YAMLError, text: str) -> PostProblem:
     shown = f" in `{source_line[:80]}`" if source_line else ""
     message = f"is not valid YAML ({problem}){shown}"
     hint = "quote values that contain `: ` or start with `[`, `{`, `*`, `&`, `!` or `|`"
-    if "duplicate key" in problem:
+    opened = _UNCLOSED.get(str(getattr(error, "context", "") or ""))
+    context_mark = getattr(error, "context_mark", None)
+    if opened and context_mark is not None:
+        line = context_mark.line + 1
+        start = lines[line - 1].strip() if line <= len(lines) else ""
+        message = f"has a {opened} that is never closed in `{start[:80]}`"
+        hint = f"close the {opened} on the same line"
+        if opened != "quote":
+            hint += ", or quote the whole value"
+    elif "duplicate key" in problem:
         message, hint = f"has a {problem}", "keep only one line for each key"
     elif "alias" in problem:
         message = f"uses an alias (*name), which is not allowed{shown}"
