@@ -11,6 +11,7 @@ import pytest
 from aws_lambda_powertools import Metrics
 
 from conftest import Harness, PostFactory
+from pressroom.cli import Target, deployed_status, status_text
 from pressroom.config import REPORTS_PREFIX
 
 BROKEN_TITLE = '---\ntitle: "港口"创新"高"\ndate: 2026-03-20 16:12:47 +0800\n---\n<p>正文</p>\n'
@@ -148,3 +149,38 @@ def test_a_rejection_is_logged_as_one_structured_line_and_counted(
     assert logged["problems"][0]["line"] == 2
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
     assert [m["PostsRejected"] for m in printed if "PostsRejected" in m] == [[1.0]]
+
+
+def test_status_of_a_deployed_stack_lists_its_reports(
+    local: Harness, post_text: PostFactory
+) -> None:
+    """Given a stack with one rejected and one published post, when `status --stack` reads it
+    from outside (queues and report objects), then it is idle and lists exactly the rejected
+    post with its problems and report; after a corrected upload it lists none."""
+    urls = local.stack.queue_urls
+    target = Target(
+        local.s3,
+        local.stack.sqs,
+        local.settings.source_bucket,
+        urls["IngestQueue"],
+        urls["IngestDeadLetterQueue"],
+        "https://example.cloudfront.net",
+        urls["IndexesDeadLetterQueue"],
+    )
+    local.upload("2026-03-20-port.md", BROKEN_TITLE)
+    local.upload("2026-03-21-metro.md", post_text())
+    local.drain()
+
+    status = deployed_status(target)
+
+    assert status["idle"] and status["queue"]["dead_letters"] == 0
+    (rejected,) = status["rejected"]
+    assert rejected["source_key"] == "posts/2026-03-20-port.md"
+    assert rejected["report"].endswith("/reports/posts/2026-03-20-port.md.json")
+    assert rejected["problems"][0].startswith("line 2, front matter: title contains")
+    assert "rejected posts/2026-03-20-port.md:" in status_text(status)
+
+    local.upload("2026-03-20-port.md", post_text(title="港口创新高"))
+    local.drain()
+
+    assert deployed_status(target)["rejected"] == []

@@ -205,6 +205,7 @@ class Target:
     ingest_queue_url: str
     dead_letter_queue_url: str
     site_url: str
+    indexes_dead_letter_queue_url: str = ""
 
 
 def resolve_target(args: argparse.Namespace) -> Target:
@@ -223,6 +224,7 @@ def resolve_target(args: argparse.Namespace) -> Target:
             outputs["IngestQueueUrl"],
             outputs["DeadLetterQueueUrl"],
             outputs["SiteUrl"].rstrip("/"),
+            outputs.get("IndexesDeadLetterQueueUrl", ""),
         )
     for name, value in LOCAL_ENVIRONMENT.items():
         if name.startswith("AWS_"):
@@ -364,7 +366,8 @@ def status_text(status: dict[str, Any]) -> str:
     lines = [
         f"{'idle' if status['idle'] else 'busy'}: queue {queue['waiting']} waiting, "
         f"{queue['in_flight']} in flight, {queue['dead_letters']} in the dead-letter queue; "
-        f"stream lag {stream['lag']}; {status.get('published', 0)} posts published",
+        f"stream lag {stream['lag']}"
+        + (f"; {status['published']} posts published" if "published" in status else ""),
     ]
     failed = status.get("failed_invocations") or {}
     if failed or queue.get("failed_index_batches"):
@@ -381,14 +384,57 @@ def status_text(status: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def deployed_status(target: Target) -> dict[str, Any]:
+    """`status` of a deployed stack: its queues, and every rejection report in the source
+    bucket (the stream's lag is not observable from outside, so it reads "n/a")."""
+    from pressroom.config import REPORTS_PREFIX
+    from pressroom.errors import PostProblem
+
+    def depth(url: str) -> tuple[int, int]:
+        if not url:
+            return 0, 0
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        values = target.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)
+        return tuple(int(values["Attributes"].get(name, 0)) for name in names)  # type: ignore[return-value]
+
+    waiting, in_flight = depth(target.ingest_queue_url)
+    rejected = []
+    pages = target.s3.get_paginator("list_objects_v2").paginate(
+        Bucket=target.source_bucket, Prefix=REPORTS_PREFIX
+    )
+    for item in (item for page in pages for item in page.get("Contents", [])):
+        body = target.s3.get_object(Bucket=target.source_bucket, Key=item["Key"])["Body"]
+        report = json.loads(body.read())
+        rejected.append(
+            {
+                "source_key": report["source_key"],
+                "message": report["summary"],
+                "problems": [str(PostProblem.from_dict(p)) for p in report["problems"]],
+                "report": f"s3://{target.source_bucket}/{item['Key']}",
+            }
+        )
+    return {
+        "idle": waiting == 0 and in_flight == 0,
+        "queue": {
+            "waiting": waiting,
+            "in_flight": in_flight,
+            "dead_letters": depth(target.dead_letter_queue_url)[0],
+            "failed_index_batches": depth(target.indexes_dead_letter_queue_url)[0],
+        },
+        "stream": {"lag": "n/a"},
+        "rejected": sorted(rejected, key=lambda r: r["source_key"]),
+    }
+
+
 def show_status(args: argparse.Namespace) -> int:
     import time
     import urllib.error
 
+    target = resolve_target(args) if args.stack else None
     deadline = time.monotonic() + args.timeout
     while True:
         try:
-            status = fetch_status(args.site_url)
+            status = deployed_status(target) if target else fetch_status(args.site_url)
         except (urllib.error.URLError, OSError) as error:
             if not args.wait or time.monotonic() > deadline:
                 print(f"pressroom serve is not answering on {args.site_url}: {error}")
@@ -397,7 +443,7 @@ def show_status(args: argparse.Namespace) -> int:
             continue
         if not args.wait or status["idle"] or time.monotonic() > deadline:
             break
-        time.sleep(0.2)
+        time.sleep(0.2 if target is None else 5)
     print(json.dumps(status, ensure_ascii=False, indent=2) if args.json else status_text(status))
     return 0 if status["idle"] or not args.wait else 1
 
@@ -502,6 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     status.add_argument("--wait", action="store_true", help="wait until the system is idle")
     status.add_argument("--timeout", type=float, default=120.0)
     status.add_argument("--json", action="store_true")
+    status.add_argument("--stack", help="report on this deployed CloudFormation stack")
 
     check = commands.add_parser(
         "check", help="validate posts locally, as the pipeline would (exit 1 on problems)"
