@@ -236,3 +236,56 @@ def test_csp_check_detects_a_violating_page(
         assert_styled(page)
     finally:
         pressroom.delete(VIOLATING_POST)
+
+
+HOSTILE_TITLE = '<script>alert(1)</script>"><img src=x onerror=alert(2)> {{ 7*7 }}'
+HOSTILE_TAG = "<b>粗体</b>"
+HOSTILE_POST = "2026-04-22-csp-hostile.md"
+HOSTILE_PATH = "/hangyun/2026/04/22/csp-hostile.html"
+HOSTILE_TEXT = f"""---
+layout: post
+title: '{HOSTILE_TITLE}'
+date: 2026-04-22 08:00:00 +0800
+categories: hangyun
+tags: ['{HOSTILE_TAG}', 'javascript:alert(3)']
+description: '"><svg onload=alert(4)>'
+---
+<p>模板语法 {{{{ 7*7 }}}} 原样显示。</p>
+
+[点我](javascript:alert(5))
+"""
+
+
+def test_hostile_front_matter_reads_as_text_and_runs_nothing(
+    pressroom: Pressroom, page: Page, watch: CspWatch
+) -> None:
+    """Given a post whose title, tags and description carry markup, event handlers,
+    `javascript:` and Jinja syntax, when a reader opens its page, the home page and its tag
+    page, then each value reads exactly as written, nothing runs (no dialog, no injected
+    element, no CSP violation, which an injected script would cause) and `{{ 7*7 }}` is text."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    pressroom.upload(HOSTILE_POST, HOSTILE_TEXT)
+    try:
+        open_page(pressroom, page, HOSTILE_PATH, 200)
+        assert page.locator("h1").inner_text() == HOSTILE_TITLE
+        assert HOSTILE_TITLE in page.title()
+        assert "{{ 7*7 }}" in page.locator("main").inner_text()
+        assert "49" not in page.locator("main").inner_text()
+        assert page.locator("main a", has_text="点我").count() == 0  # not a javascript: link
+        injected = "img[src='x'], svg, script, [onerror], [onload], a[href^='javascript']"
+        assert page.locator(injected).count() == 0
+
+        page.locator(f"a:text-is('{HOSTILE_TAG}')").first.click()
+        page.wait_for_load_state("load")
+        assert HOSTILE_TAG in page.locator("h1").inner_text()
+
+        open_page(pressroom, page, "/", 200)
+        assert page.locator(f"ul.listing a:text-is('{HOSTILE_TITLE}')").count() == 1
+        assert page.locator(injected).count() == 0
+
+        assert dialogs == []
+        assert watch.violations() == []
+        assert watch.console == []
+    finally:
+        pressroom.delete(HOSTILE_POST)
