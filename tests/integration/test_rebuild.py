@@ -63,6 +63,46 @@ def test_reconcile_catches_up_with_a_lost_update_and_keeps_the_event_order(
     assert again.republished == [] and again.removed == []
 
 
+BROKEN = '---\ntitle: "港口"创新"高"\ndate: 2026-03-20 16:12:47 +0800\n---\n<p>正文</p>\n'
+
+
+def test_reconcile_leaves_a_rejected_upload_alone(local: Harness, post_text: PostFactory) -> None:
+    """Given a live post whose newest upload was rejected, when reconciled, then nothing is
+    republished: the rejection already describes the current version."""
+    local.upload("2026-03-20-port.md", post_text(title="第一版"))
+    local.upload("2026-03-21-bank.md", BROKEN)
+    local.drain()
+    local.upload("2026-03-20-port.md", BROKEN)
+    local.drain()
+
+    report = local.pipeline.rebuilder().reconcile()
+
+    assert report.republished == [] and report.removed == []
+
+
+def test_reconcile_repairs_a_lost_upload_that_follows_a_rejection(
+    local: Harness, post_text: PostFactory
+) -> None:
+    """Given a live post, a rejected re-upload, then a corrected upload whose notification is
+    lost, when reconciled, then the corrected version is live and the rejection and its report
+    are gone."""
+    local.upload("2026-03-20-port.md", post_text(title="第一版"))
+    local.drain()
+    local.upload("2026-03-20-port.md", BROKEN)
+    local.drain()
+    local.upload("2026-03-20-port.md", post_text(title="第三版"))
+    local.take_messages()
+
+    report = local.pipeline.rebuilder().reconcile()
+    local.drain()
+
+    assert report.republished == ["posts/2026-03-20-port.md"]
+    assert "第三版" in local.site()[PAGE].decode()
+    assert local.state("2026-03-20-port.md").rejection is None
+    reports = local.s3.list_objects_v2(Bucket=local.settings.source_bucket, Prefix="reports/")
+    assert reports.get("Contents", []) == []
+
+
 def changed_templates(tmp_path: Path) -> Path:
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)

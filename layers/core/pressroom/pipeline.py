@@ -51,6 +51,10 @@ def utc_text(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def rejected_sequencer(state: PostState) -> str:
+    return state.rejection.sequencer if state.rejection else ""
+
+
 @dataclass(frozen=True)
 class SourceChange:
     """One S3 notification about a source key: created (a version) or removed."""
@@ -98,8 +102,7 @@ class Publisher:
         sequencer = sequencer_order(change.sequencer)
         for _ in range(_MAX_ATTEMPTS):
             state = self.repository.load(change.key)
-            rejected = state.rejection.sequencer if state.rejection else ""
-            if sequencer and max(state.sequencer, rejected) > sequencer:
+            if sequencer and max(state.sequencer, rejected_sequencer(state)) > sequencer:
                 # An earlier try of this change may have written its page and failed before
                 # checking for newer commits: make the site show the newest one, as it does.
                 if state.record is not None:
@@ -142,7 +145,7 @@ class Publisher:
             # Gone before the commit clears it, so a crash after the commit cannot leave it.
             self.reports.delete_report(change.key)
         # A repair (no sequencer: the notification was lost) keeps the recorded order.
-        sequencer = sequencer or state.sequencer
+        sequencer = sequencer or max(state.sequencer, rejected_sequencer(state))
         record = self._record(change.key, sequencer, version, post, state.record)
         html = self.renderer.render_post(post) if post is not None and record.live else None
         try:
@@ -490,10 +493,13 @@ class Rebuilder:
         source, repository = self.publish.source, self.publish.repository
         current = {key: source.current_version(key) for key in source.list_keys("posts/")}
         records = {record.source_key: record for record in repository.records()}
+        rejected = {r.source_key: r.source_version for r in repository.rejections()}
         report = RebuildReport()
         changes = []
         for key, version in sorted(current.items()):
             record = records.get(key)
+            if rejected.get(key) == version:
+                continue  # its rejection already describes this version
             if version is not None and (
                 record is None or record.status == "deleted" or record.source_version != version
             ):
