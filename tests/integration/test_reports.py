@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from conftest import Harness, PostFactory
+from conftest import Harness, PostFactory, sqs_event
 from pressroom.cli import Target, deployed_status, status_text
 from pressroom.config import REPORTS_PREFIX
+from pressroom.errors import TransientError
 
 BROKEN_TITLE = '---\ntitle: "港口"创新"高"\ndate: 2026-03-20 16:12:47 +0800\n---\n<p>正文</p>\n'
 
@@ -184,3 +187,106 @@ def test_status_of_a_deployed_stack_lists_its_reports(
     local.drain()
 
     assert deployed_status(target)["rejected"] == []
+
+
+# ---------------------------------------------------------------- races and retries
+BROKEN_DATE = "---\ntitle: 港口\ndate: 2026-02-30 16:12:47 +0800\n---\n<p>正文</p>\n"
+
+
+def invoking_first(local: Harness, message: dict[str, Any]) -> Callable[..., Any]:
+    """A wrapper that, the first time it is called, lets another instance process `message`."""
+    fired: list[bool] = []
+
+    def wrap(real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            if not fired:
+                fired.append(True)
+                local.invoke("RenderPostFunction", sqs_event([message]))
+            return real(*args)
+
+        return call
+
+    return wrap
+
+
+def test_a_rejection_landing_during_a_newer_commit_is_cleared(
+    local: Harness, post_text: PostFactory
+) -> None:
+    """Given a broken upload and a newer valid one processed at once, when the rejection lands
+    between the valid commit's read and its commit, then the commit notices, retries and
+    clears it: the post is published and no report is left."""
+    local.upload("2026-03-20-port.md", BROKEN_TITLE)
+    (bad,) = local.take_messages()
+    local.upload("2026-03-20-port.md", post_text())
+    (good,) = local.take_messages()
+    repository = local.pipeline.publish.repository
+    real = repository.commit
+    repository.commit = invoking_first(local, bad)(real)  # type: ignore[method-assign]
+
+    local.invoke("RenderPostFunction", sqs_event([good]))
+    repository.commit = real  # type: ignore[method-assign]
+    local.drain()
+
+    state = local.state("2026-03-20-port.md")
+    assert state.record is not None and state.record.status == "published"
+    assert state.rejection is None and report(local, "2026-03-20-port.md") is None
+
+
+def test_an_older_rejection_never_replaces_a_newer_one(
+    local: Harness, post_text: PostFactory
+) -> None:
+    """Given three uploads (broken, valid, broken again), when the first rejection is written
+    after the newest one and the valid one arrives last, then the newest rejection and its
+    report stay, and the valid version (the newest valid one) is published."""
+    local.upload("2026-03-20-port.md", BROKEN_TITLE)
+    (old,) = local.take_messages()
+    good_version = local.upload("2026-03-20-port.md", post_text(title="好版本"))
+    (good,) = local.take_messages()
+    newest = local.upload("2026-03-20-port.md", BROKEN_DATE)
+    (new,) = local.take_messages()
+    repository = local.pipeline.publish.repository
+    real = repository.reject
+    repository.reject = invoking_first(local, new)(real)  # type: ignore[method-assign]
+
+    local.invoke("RenderPostFunction", sqs_event([old]))
+    repository.reject = real  # type: ignore[method-assign]
+    local.invoke("RenderPostFunction", sqs_event([good]))
+    local.drain()
+
+    state = local.state("2026-03-20-port.md")
+    assert state.rejection is not None and state.rejection.source_version == newest
+    assert state.record is not None and state.record.source_version == good_version
+    found = report(local, "2026-03-20-port.md")
+    assert found is not None and found["version_id"] == newest
+    assert "impossible" in found["summary"]
+    assert "好版本" in (local.page("xiamenribao/2026/03/20/port.html") or "")
+
+
+def test_a_report_written_by_a_failed_try_is_removed_on_retry(
+    local: Harness, post_text: PostFactory
+) -> None:
+    """Given a broken upload whose report write succeeds only after a newer valid upload was
+    committed, and whose try then times out, when SQS retries it, then the stale report goes."""
+    local.upload("2026-03-20-port.md", BROKEN_TITLE)
+    (bad,) = local.take_messages()
+    local.upload("2026-03-20-port.md", post_text(title="好版本"))
+    (good,) = local.take_messages()
+    reports = local.pipeline.publish.reports
+    assert reports is not None
+    real = reports.put_report
+
+    def put_then_time_out(key: str, body: dict[str, Any]) -> None:
+        reports.put_report = real  # type: ignore[method-assign]
+        local.invoke("RenderPostFunction", sqs_event([good]))
+        real(key, body)
+        raise TransientError("timed out after the write")
+
+    reports.put_report = put_then_time_out  # type: ignore[method-assign]
+    with pytest.raises(BatchProcessingError):
+        local.invoke("RenderPostFunction", sqs_event([bad]))
+    assert report(local, "2026-03-20-port.md") is not None  # the failed try left it
+
+    local.invoke("RenderPostFunction", sqs_event([bad]))
+
+    assert local.state("2026-03-20-port.md").rejection is None
+    assert report(local, "2026-03-20-port.md") is None

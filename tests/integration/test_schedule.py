@@ -94,3 +94,23 @@ def test_a_schedule_that_fires_early_is_kept(clocked: Harness, post_text: PostFa
     assert len(clocked.stack.schedules()) == 1
     at(clocked, datetime(2026, 3, 10, 1, 0, 1, tzinfo=UTC))
     assert PAGE in clocked.site()
+
+
+def test_a_scheduled_post_goes_live_although_a_newer_upload_was_rejected(
+    clocked: Harness, post_text: PostFactory
+) -> None:
+    """Given a scheduled post, then a broken re-upload (rejected, reported), when its date
+    comes, then the scheduled version, the newest valid one, is published and the rejection of
+    the newer upload stays."""
+    clocked.upload("2026-03-10-port.md", post_text(date=FUTURE))
+    at(clocked, NOW)
+    clocked.upload("2026-03-10-port.md", '---\ntitle: "港口"创新"高"\ndate: 2026-03-10\n---\nx\n')
+    at(clocked, NOW)
+    assert clocked.state("2026-03-10-port.md").rejection is not None
+
+    at(clocked, datetime(2026, 3, 10, 1, 0, 5, tzinfo=UTC))
+
+    state = clocked.state("2026-03-10-port.md")
+    assert state.record is not None and state.record.status == "published"
+    assert PAGE in clocked.site()
+    assert state.rejection is not None

@@ -532,7 +532,7 @@ def test_no_function_is_triggered_by_a_bucket_it_writes_to(template: dict[str, A
 def _render_post_writes(template: dict[str, Any], resource: Any) -> dict[str, Any]:
     """The template with RenderPost's source-bucket writes (its reports) given `resource`."""
     statements = function_statements(template, "RenderPostFunction")
-    (write,) = [s for s in statements if s.get("Sid") == "WriteReports"]
+    (write,) = [s for s in statements if s.get("Sid") == "ReadWriteReports"]
     write["Resource"] = resource
     return template
 
@@ -702,10 +702,11 @@ def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> N
     source_posts = json.dumps({"Fn::Sub": "${SourceBucket.Arn}/posts/*"})
     site_objects = json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})
     assert render["s3:GetObjectVersion"] == {source_posts}
-    # GetObject on the site: HeadObject reads the content hash that skips unchanged writes
-    assert render["s3:GetObject"] == {source_posts, site_objects}
-    # the site's pages, and editor reports in the source bucket (never under posts/)
+    # GetObject on the site and on reports: HeadObject reads the content hash that skips
+    # unchanged writes, and whether there is a report to delete
     reports = json.dumps({"Fn::Sub": "${SourceBucket.Arn}/reports/*"})
+    assert render["s3:GetObject"] == {source_posts, site_objects, reports}
+    # the site's pages, and editor reports in the source bucket (never under posts/)
     for action in ("s3:PutObject", "s3:DeleteObject"):
         assert render[action] == {site_objects, reports}
     table = json.dumps({"Fn::GetAtt": ["PostsTable", "Arn"]}, sort_keys=True)

@@ -225,8 +225,18 @@ class S3Reports:
             )
 
     def delete_report(self, source_key: str) -> None:
+        """Delete the report if there is one (a delete of nothing would still leave a delete
+        marker in the versioned bucket)."""
+        key = self.key_of(source_key)
+        try:
+            with translated("s3:HeadObject"):
+                self.client.head_object(Bucket=self.bucket, Key=key)
+        except PermanentError as error:
+            if caused_by(error, "404", "NoSuchKey"):
+                return
+            raise
         with translated("s3:DeleteObject"):
-            self.client.delete_object(Bucket=self.bucket, Key=self.key_of(source_key))
+            self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def get_report(self, source_key: str) -> dict[str, Any] | None:
         try:
@@ -480,7 +490,7 @@ class DynamoPostRepository:
                 "rejected_at": rejection.rejected_at,
             }
         )
-        newer = "attribute_not_exists(PK) OR sequencer < :seq"
+        not_newer = "attribute_not_exists(PK) OR sequencer <= :seq"
         try:
             with translated("dynamodb:TransactWriteItems"):
                 self.client.transact_write_items(
@@ -489,11 +499,18 @@ class DynamoPostRepository:
                             "ConditionCheck": {
                                 "TableName": self.table,
                                 "Key": key | {"SK": {"S": "META"}},
-                                "ConditionExpression": newer,
+                                "ConditionExpression": not_newer,
                                 "ExpressionAttributeValues": {":seq": {"S": rejection.sequencer}},
                             }
                         },
-                        {"Put": {"TableName": self.table, "Item": item}},
+                        {
+                            "Put": {
+                                "TableName": self.table,
+                                "Item": item,
+                                "ConditionExpression": not_newer,
+                                "ExpressionAttributeValues": {":seq": {"S": rejection.sequencer}},
+                            }
+                        },
                     ]
                 )
         except PermanentError as error:
@@ -538,15 +555,16 @@ class DynamoPostRepository:
             meta["ConditionExpression"] = "sequencer = :previous"
             meta["ExpressionAttributeValues"] = {":previous": {"S": previous.sequencer}}
         add("META", {"Put": meta})
+        # The rejection item: cleared when this commit is newer; otherwise the commit checks
+        # that no rejection it should clear appeared since the read (a newer one stays).
+        error_key = {"PK": {"S": f"POST#{record.source_key}"}, "SK": {"S": "ERROR"}}
+        error_item: dict[str, Any] = {"TableName": table, "Key": error_key}
         if commit.clear_rejection:
-            delete: dict[str, Any] = {
-                "TableName": table,
-                "Key": {"PK": {"S": f"POST#{record.source_key}"}, "SK": {"S": "ERROR"}},
-            }
-            if record.sequencer:  # a newer upload's rejection stays
-                delete["ConditionExpression"] = "attribute_not_exists(PK) OR sequencer <= :seq"
-                delete["ExpressionAttributeValues"] = {":seq": {"S": record.sequencer}}
-            add("ERROR", {"Delete": delete})
+            error_item["ConditionExpression"] = "attribute_not_exists(PK) OR sequencer <= :seq"
+        else:
+            error_item["ConditionExpression"] = "attribute_not_exists(PK) OR sequencer > :seq"
+        error_item["ExpressionAttributeValues"] = {":seq": {"S": record.sequencer}}
+        add("ERROR", {"Delete" if commit.clear_rejection else "ConditionCheck": error_item})
 
         new = record.listed if record.live else None
         old = previous.listed if previous is not None and previous.live else None

@@ -75,7 +75,7 @@ class SiteConfig(BaseModel):
     @model_validator(mode="after")
     def _fits_one_transaction(self) -> SiteConfig:
         terms = self.limits.max_categories + self.limits.max_tags
-        if 6 * terms + 6 > MAX_TRANSACTION_ITEMS:
+        if 6 * terms + 7 > MAX_TRANSACTION_ITEMS:
             raise ValueError(
                 "limits.max_categories + limits.max_tags must be at most 15: "
                 "a post and all its listings are committed in one transaction"

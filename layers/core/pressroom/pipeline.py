@@ -102,13 +102,12 @@ class Publisher:
         sequencer = sequencer_order(change.sequencer)
         for _ in range(_MAX_ATTEMPTS):
             state = self.repository.load(change.key)
-            if sequencer and max(state.sequencer, rejected_sequencer(state)) > sequencer:
-                # An earlier try of this change may have written its page and failed before
-                # checking for newer commits: make the site show the newest one, as it does.
+            if sequencer and state.sequencer > sequencer:
+                # An earlier try of this change may have written its page or report and failed
+                # before checking for newer commits: make the site show the newest, as it does.
                 if state.record is not None:
                     self.sync_page(state.record, None)
-                if state.rejection is not None:
-                    self.sync_report(change.key)
+                self.sync_report(change.key)
                 return PublishOutcome(change.key, "stale")
             record = state.record
             seen = bool(sequencer) and state.sequencer == sequencer and record is not None
@@ -116,6 +115,7 @@ class Publisher:
                 if record.status == "scheduled":  # fired early: keep it scheduled
                     self._schedule(record, change)
                 self.sync_page(record, None)
+                self.sync_report(change.key)
                 return PublishOutcome(change.key, "unchanged", record.url)
             outcome = self._apply(change, sequencer, state)
             if outcome is not None:
@@ -127,9 +127,11 @@ class Publisher:
     ) -> PublishOutcome | None:
         version = change.version_id
         removed = change.removed
-        if removed:
+        if removed or not sequencer:  # a removal, or a repair: the version current now
             version = self.source.current_version(change.key)
             removed = version is None
+        # A repair (no sequencer: the notification was lost) carries the newest recorded order.
+        sequencer = sequencer or max(state.sequencer, rejected_sequencer(state))
         post: Post | None = None
         if not removed:
             try:
@@ -141,23 +143,21 @@ class Publisher:
                 post = parse_post(change.key, raw.body, self.config, self.renderer.post_layouts)
             except InvalidPost as error:
                 return self._reject(change.key, sequencer, version, error.report(), error.problems)
-        if state.rejection is not None and self.reports is not None:
+        # A rejection is cleared by a commit at least as new; a newer one stays.
+        clearing = state.rejection is not None and state.rejection.sequencer <= sequencer
+        if clearing and self.reports is not None:
             # Gone before the commit clears it, so a crash after the commit cannot leave it.
             self.reports.delete_report(change.key)
-        # A repair (no sequencer: the notification was lost) keeps the recorded order.
-        sequencer = sequencer or max(state.sequencer, rejected_sequencer(state))
         record = self._record(change.key, sequencer, version, post, state.record)
         html = self.renderer.render_post(post) if post is not None and record.live else None
         try:
-            self.repository.commit(
-                Commit(record, state.record, clear_rejection=state.rejection is not None)
-            )
+            self.repository.commit(Commit(record, state.record, clear_rejection=clearing))
         except UrlConflict as error:
             return self._reject(change.key, sequencer, version, str(error), [error.problem])
         except StaleState:
             return None
         self.sync_page(record, html)
-        if state.rejection is not None:
+        if clearing:
             self.sync_report(change.key)
         if record.status == "scheduled":
             self._schedule(record, change)
