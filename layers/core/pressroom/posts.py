@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -145,6 +146,8 @@ def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
         )
     if not raw.strip():
         raise InvalidPost(source_key, [PostProblem("file", "is empty", "upload the post's text")])
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise InvalidPost(source_key, [PostProblem("file", "is UTF-32", "save the file as UTF-8")])
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InvalidPost(source_key, [PostProblem("file", "is UTF-16", "save the file as UTF-8")])
     try:
@@ -205,8 +208,16 @@ def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collect
                     "add a line like `date: 2026-01-17 07:46:06 +0800`",
                 )
             )
-        else:
+        elif _in_range(file_date.replace(tzinfo=config.zone), config):
             when = file_date.replace(tzinfo=config.zone)
+        else:
+            problems.append(
+                PostProblem(
+                    "date",
+                    f"{file_date.date().isoformat()} (from the file name) is out of range",
+                    "use a year from 1000 to 9998, or set `date:`",
+                )
+            )
     categories = _terms(front, "category", "categories", config.limits.max_categories, problems)
     tags = _terms(front, "tag", "tags", config.limits.max_tags, problems)
     slug_source = front.get("slug", file_slug)
@@ -322,7 +333,47 @@ def _split_front_matter(
             source_key,
             [PostProblem("front matter", f"key {bad_keys[0]!r} is not text", "use words as keys")],
         )
+    problems: list[PostProblem] = []
+    metadata = {key: _readable(value, key, problems) for key, value in metadata.items()}
+    if problems:
+        raise InvalidPost(source_key, problems)
     return metadata, body
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _readable(value: Any, field: str, problems: list[PostProblem]) -> Any:
+    """Front-matter text as characters a page can hold: `\\u` escapes of surrogate pairs (JSON
+    style emoji) joined; a lone half of a pair, or an invisible control character, refused."""
+    if isinstance(value, dict):
+        return {key: _readable(item, field, problems) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_readable(item, field, problems) for item in value]
+    if not isinstance(value, str):
+        return value
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        try:
+            value = value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            problems.append(
+                PostProblem(
+                    field,
+                    "contains half of a \\u escape pair (an emoji or rare character cut in two)",
+                    "write the character itself instead of its \\u escape",
+                )
+            )
+            return value
+    control = _CONTROL.search(value)
+    if control:
+        problems.append(
+            PostProblem(
+                field,
+                f"contains the invisible control character U+{ord(control.group()):04X}",
+                "delete it (it may come from a `\\x`, `\\0` or `\\e` escape or a copy and paste)",
+            )
+        )
+    return value
 
 
 _UNCLOSED = {
@@ -343,13 +394,18 @@ def _yaml_problem(error: yaml.YAMLError, text: str) -> PostProblem:
     hint = "quote values that contain `: ` or start with `[`, `{`, `*`, `&`, `!` or `|`"
     opened = _UNCLOSED.get(str(getattr(error, "context", "") or ""))
     context_mark = getattr(error, "context_mark", None)
-    if opened and context_mark is not None:
+    unclosed = "end of stream" in problem or (
+        mark is not None and context_mark is not None and mark.line > context_mark.line
+    )
+    if opened and context_mark is not None and unclosed:
         line = context_mark.line + 1
         start = lines[line - 1].strip() if line <= len(lines) else ""
         message = f"has a {opened} that is never closed in `{start[:80]}`"
         hint = f"close the {opened} on the same line"
         if opened != "quote":
             hint += ", or quote the whole value"
+    elif "expected ','" in problem:
+        hint = "separate the items with `, ` and put an item with quotes or commas in single quotes"
     elif "duplicate key" in problem:
         message, hint = f"has a {problem}", "keep only one line for each key"
     elif "alias" in problem:
@@ -454,16 +510,21 @@ def _date(value: Any, config: SiteConfig, problems: list[PostProblem]) -> dateti
         )
         return None
     when = naive.replace(tzinfo=offset or config.zone)
-    try:
-        years = [when.astimezone(zone).year for zone in (UTC, config.zone)]
-    except OverflowError:
-        years = [0]
-    if not all(1000 <= year <= 9999 for year in years):
+    if not _in_range(when, config):
         problems.append(
             PostProblem("date", f"{text!r} is out of range", "use a year from 1000 to 9998")
         )
         return None
     return when
+
+
+def _in_range(when: datetime, config: SiteConfig) -> bool:
+    """Four-digit years in UTC and in the site's zone, so dates sort and print as text."""
+    try:
+        years = [when.astimezone(zone).year for zone in (UTC, config.zone)]
+    except OverflowError:
+        return False
+    return all(1000 <= year <= 9999 for year in years)
 
 
 def _offset(text: str) -> timezone:
@@ -561,14 +622,22 @@ def _url(
 def _unsafe_url(url: str, pattern: str) -> str | None:
     if not pattern.startswith("/") or pattern.startswith("//") or "://" in pattern:
         return f"{pattern!r} must be a path on this site starting with a single /"
-    if any(char in url for char in "\\?#%\"'<>`") or any(ord(char) < 32 for char in url):
-        return f"{url!r} contains a character not allowed in a URL path (\\ ? # % quotes < >)"
+    if any(char in url for char in "\\?#%\"'<>`") or any(_invisible(char) for char in url):
+        return (
+            f"{url!r} contains a character not allowed in a URL path "
+            "(\\ ? # % quotes < > or an invisible one)"
+        )
     segments = url.split("/")
     if any(segment in (".", "..") for segment in segments):
         return f"{url!r} contains . or .. segments"
     if len(url.encode()) > 512:
         return "is longer than 512 bytes"
     return None
+
+
+def _invisible(char: str) -> bool:
+    """Control, format (bidi overrides, zero-width) and line/paragraph separator characters."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
 
 
 def _template_data(front: dict[str, Any]) -> dict[str, Any]:

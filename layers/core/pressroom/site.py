@@ -109,6 +109,7 @@ class SiteUrls:
                 "/sitemap.xml",
                 "/feed.xml",
                 "/atom.xml",
+                "/.well-known",
             }
         )
         self.reserved_prefixes = tuple(
