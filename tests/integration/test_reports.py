@@ -173,6 +173,8 @@ def test_status_of_a_deployed_stack_lists_its_reports(
     local.upload("2026-03-20-port.md", BROKEN_TITLE)
     local.upload("2026-03-21-metro.md", post_text())
     local.drain()
+    bucket = local.settings.source_bucket
+    local.s3.put_object(Bucket=bucket, Key="reports/README.txt", Body=b"not a report")
 
     status = deployed_status(target)
 

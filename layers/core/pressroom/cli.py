@@ -404,12 +404,17 @@ def deployed_status(target: Target) -> dict[str, Any]:
     )
     for item in (item for page in pages for item in page.get("Contents", [])):
         body = target.s3.get_object(Bucket=target.source_bucket, Key=item["Key"])["Body"]
-        report = json.loads(body.read())
+        try:
+            report = json.loads(body.read())
+            problems = [str(PostProblem.from_dict(p)) for p in report["problems"]]
+            source_key, message = str(report["source_key"]), str(report["summary"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # not a report pressroom wrote
         rejected.append(
             {
-                "source_key": report["source_key"],
-                "message": report["summary"],
-                "problems": [str(PostProblem.from_dict(p)) for p in report["problems"]],
+                "source_key": source_key,
+                "message": message,
+                "problems": problems,
                 "report": f"s3://{target.source_bucket}/{item['Key']}",
             }
         )
@@ -430,11 +435,16 @@ def show_status(args: argparse.Namespace) -> int:
     import time
     import urllib.error
 
-    target = resolve_target(args) if args.stack else None
+    from botocore.exceptions import BotoCoreError, ClientError
+
     deadline = time.monotonic() + args.timeout
     while True:
         try:
+            target = resolve_target(args) if args.stack else None
             status = deployed_status(target) if target else fetch_status(args.site_url)
+        except (BotoCoreError, ClientError) as error:
+            print(f"cannot read the stack {args.stack}: {error}")
+            return 2
         except (urllib.error.URLError, OSError) as error:
             if not args.wait or time.monotonic() > deadline:
                 print(f"pressroom serve is not answering on {args.site_url}: {error}")
