@@ -195,6 +195,13 @@ def test_status_of_a_deployed_stack_lists_its_reports(
 BROKEN_DATE = "---\ntitle: 港口\ndate: 2026-02-30 16:12:47 +0800\n---\n<p>正文</p>\n"
 
 
+def held(local: Harness, text: str) -> tuple[str, dict[str, Any]]:
+    """Upload the port post and hold back its notification: (version id, message)."""
+    version = local.upload("2026-03-20-port.md", text)
+    (message,) = local.take_messages()
+    return version, message
+
+
 def invoking_first(local: Harness, message: dict[str, Any]) -> Callable[..., Any]:
     """A wrapper that, the first time it is called, lets another instance process `message`."""
     fired: list[bool] = []
@@ -217,10 +224,8 @@ def test_a_rejection_landing_during_a_newer_commit_is_cleared(
     """Given a broken upload and a newer valid one processed at once, when the rejection lands
     between the valid commit's read and its commit, then the commit notices, retries and
     clears it: the post is published and no report is left."""
-    local.upload("2026-03-20-port.md", BROKEN_TITLE)
-    (bad,) = local.take_messages()
-    local.upload("2026-03-20-port.md", post_text())
-    (good,) = local.take_messages()
+    _, bad = held(local, BROKEN_TITLE)
+    _, good = held(local, post_text())
     repository = local.pipeline.publish.repository
     real = repository.commit
     repository.commit = invoking_first(local, bad)(real)  # type: ignore[method-assign]
@@ -240,12 +245,9 @@ def test_an_older_rejection_never_replaces_a_newer_one(
     """Given three uploads (broken, valid, broken again), when the first rejection is written
     after the newest one and the valid one arrives last, then the newest rejection and its
     report stay, and the valid version (the newest valid one) is published."""
-    local.upload("2026-03-20-port.md", BROKEN_TITLE)
-    (old,) = local.take_messages()
-    good_version = local.upload("2026-03-20-port.md", post_text(title="好版本"))
-    (good,) = local.take_messages()
-    newest = local.upload("2026-03-20-port.md", BROKEN_DATE)
-    (new,) = local.take_messages()
+    _, old = held(local, BROKEN_TITLE)
+    good_version, good = held(local, post_text(title="好版本"))
+    newest, new = held(local, BROKEN_DATE)
     repository = local.pipeline.publish.repository
     real = repository.reject
     repository.reject = invoking_first(local, new)(real)  # type: ignore[method-assign]
@@ -269,10 +271,8 @@ def test_a_report_written_by_a_failed_try_is_removed_on_retry(
 ) -> None:
     """Given a broken upload whose report write succeeds only after a newer valid upload was
     committed, and whose try then times out, when SQS retries it, then the stale report goes."""
-    local.upload("2026-03-20-port.md", BROKEN_TITLE)
-    (bad,) = local.take_messages()
-    local.upload("2026-03-20-port.md", post_text(title="好版本"))
-    (good,) = local.take_messages()
+    _, bad = held(local, BROKEN_TITLE)
+    _, good = held(local, post_text(title="好版本"))
     reports = local.pipeline.publish.reports
     assert reports is not None
     real = reports.put_report
