@@ -300,6 +300,7 @@ def banner(system: LocalSystem) -> str:
             f"  AWS (moto):  {aws}",
             f"  source bucket: {source}",
             f"  site bucket:   {system.stack.name('SiteBucket')}",
+            "check a post before uploading it: pressroom check post.md",
             "upload a post:",
             "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \\",
             "  AWS_DEFAULT_REGION=us-east-1 \\",
