@@ -24,7 +24,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from pressroom.config import REPORTS_PREFIX, Settings
+from pressroom.config import Settings, report_key
 from pressroom.errors import (
     PermanentError,
     PostProblem,
@@ -206,20 +206,16 @@ class S3Reports:
     """Rejection reports: private JSON objects in the source bucket, under `reports/` (outside
     the `posts/` prefix that notifies the pipeline, so writing one triggers nothing)."""
 
-    def __init__(self, bucket: str, client: Any = None, prefix: str = REPORTS_PREFIX) -> None:
+    def __init__(self, bucket: str, client: Any = None) -> None:
         self.bucket = bucket
-        self.prefix = prefix
         self.client: Any = client or boto3.client("s3")
-
-    def key_of(self, source_key: str) -> str:
-        return f"{self.prefix}{source_key}.json"
 
     def put_report(self, source_key: str, report: dict[str, Any]) -> None:
         body = json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
         with translated("s3:PutObject"):
             self.client.put_object(
                 Bucket=self.bucket,
-                Key=self.key_of(source_key),
+                Key=report_key(source_key),
                 Body=body,
                 ContentType="application/json; charset=utf-8",
             )
@@ -227,7 +223,7 @@ class S3Reports:
     def delete_report(self, source_key: str) -> None:
         """Delete the report if there is one (a delete of nothing would still leave a delete
         marker in the versioned bucket)."""
-        key = self.key_of(source_key)
+        key = report_key(source_key)
         try:
             with translated("s3:HeadObject"):
                 self.client.head_object(Bucket=self.bucket, Key=key)
@@ -237,17 +233,6 @@ class S3Reports:
             raise
         with translated("s3:DeleteObject"):
             self.client.delete_object(Bucket=self.bucket, Key=key)
-
-    def get_report(self, source_key: str) -> dict[str, Any] | None:
-        try:
-            with translated("s3:GetObject"):
-                response = self.client.get_object(Bucket=self.bucket, Key=self.key_of(source_key))
-                with response["Body"] as body:
-                    return cast(dict[str, Any], json.loads(body.read()))
-        except PermanentError as error:
-            if caused_by(error, "NoSuchKey", "404", "403"):
-                return None
-            raise
 
 
 class CloudFrontInvalidator:

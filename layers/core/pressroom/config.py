@@ -14,6 +14,11 @@ MAX_TRANSACTION_ITEMS = 100
 REPORTS_PREFIX = "reports/"
 
 
+def report_key(source_key: str) -> str:
+    """The key of a source file's rejection report in the source bucket."""
+    return f"{REPORTS_PREFIX}{source_key}.json"
+
+
 class Limits(BaseModel):
     """Bounds enforced on every source file before and while it is parsed."""
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pressroom.config import REPORTS_PREFIX
+from pressroom.config import report_key
 
 STATUS_PATH = "/_pressroom/status"
 LOCAL_CREDENTIALS = {
@@ -214,8 +214,7 @@ class LocalSystem:
                 "source_key": r.source_key,
                 "message": r.message,
                 "problems": [str(problem) for problem in r.problems],
-                "report": f"s3://{self.stack.name('SourceBucket')}/{REPORTS_PREFIX}"
-                f"{r.source_key}.json",
+                "report": f"s3://{self.stack.name('SourceBucket')}/{report_key(r.source_key)}",
             }
             for r in sorted(self.rejections(), key=lambda r: r.source_key)
         ]
