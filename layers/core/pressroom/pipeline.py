@@ -107,7 +107,7 @@ class Publisher:
                 # before checking for newer commits: make the site show the newest, as it does.
                 if state.record is not None:
                     self.sync_page(state.record, None)
-                self.sync_report(change.key)
+                self.sync_report(change.key, state.rejection)
                 return PublishOutcome(change.key, "stale")
             record = state.record
             seen = bool(sequencer) and state.sequencer == sequencer and record is not None
@@ -115,7 +115,7 @@ class Publisher:
                 if record.status == "scheduled":  # fired early: keep it scheduled
                     self._schedule(record, change)
                 self.sync_page(record, None)
-                self.sync_report(change.key)
+                self.sync_report(change.key, state.rejection)
                 return PublishOutcome(change.key, "unchanged", record.url)
             outcome = self._apply(change, sequencer, state)
             if outcome is not None:
@@ -158,7 +158,7 @@ class Publisher:
             return None
         self.sync_page(record, html)
         if clearing:
-            self.sync_report(change.key)
+            self.sync_report(change.key, None)
         if record.status == "scheduled":
             self._schedule(record, change)
         elif state.record is not None and state.record.status == "scheduled":
@@ -223,22 +223,25 @@ class Publisher:
             key, sequencer, version, message, tuple(problems), utc_text(self.clock())
         )
         self.repository.reject(rejection)
-        self.sync_report(key)
+        # The rejection may not have been recorded (a newer upload is): mirror what the table holds.
+        self.sync_report(key, self.repository.load(key).rejection)
         return PublishOutcome(key, "rejected", message=message, problems=rejection.problems)
 
-    def sync_report(self, key: str) -> None:
-        """Make the report object mirror the table's rejection of `key` (or its absence), then
-        check that no other upload changed it meanwhile, as sync_page does for pages."""
+    def sync_report(self, key: str, rejection: Rejection | None) -> None:
+        """Make the report object mirror `rejection` (the caller's latest read of the table),
+        then read it again and repeat until no other upload changed it meanwhile, as sync_page
+        does for pages."""
         if self.reports is None:
             return
         for _ in range(_MAX_ATTEMPTS):
-            rejection = self.repository.load(key).rejection
             if rejection is None:
                 self.reports.delete_report(key)
             else:
                 self.reports.put_report(key, rejection.report())
-            if self.repository.load(key).rejection == rejection:
+            current = self.repository.load(key).rejection
+            if current == rejection:
                 return
+            rejection = current
         raise TransientError(f"{key}: its rejection kept changing while its report was written")
 
     def sync_page(self, record: PostRecord, html: str | None) -> None:
