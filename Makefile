@@ -12,11 +12,12 @@ export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: install demo snapshot test lint typecheck unit integration e2e e2e-deps soak build clean
 
-$(STAMP): requirements-dev.txt layers/core/requirements.txt pyproject.toml
+$(STAMP): requirements-dev.txt layers/core/requirements.txt pyproject.toml tools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e tools
 	touch $@
 
 install: $(STAMP)

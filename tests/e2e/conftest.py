@@ -179,7 +179,7 @@ class Pressroom:
     def cli(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run `pressroom <args>` from the repository root."""
         return subprocess.run(
-            [sys.executable, "-m", "pressroom.cli", *args],
+            [sys.executable, "-m", "pressroom_dev.cli", *args],
             cwd=ROOT,
             env=local_environment(),
             capture_output=True,
@@ -200,7 +200,7 @@ def _start(posts: Path, watch: Path) -> Pressroom:
             [
                 sys.executable,
                 "-m",
-                "pressroom.cli",
+                "pressroom_dev.cli",
                 "serve",
                 "--posts",
                 str(posts),

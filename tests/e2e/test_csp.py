@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, Route
 
 from conftest import ROOT, Pressroom
-from pressroom.local import load_template
-from pressroom.serve import security_headers
+from pressroom_dev.serve import security_headers
+from pressroom_dev.stack import load_template
 
 HEADERS = security_headers(load_template(ROOT / "template.yaml"))
 CSP = HEADERS["Content-Security-Policy"]

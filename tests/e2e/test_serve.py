@@ -13,7 +13,7 @@ from urllib.parse import quote, quote_plus
 import boto3
 
 from conftest import CREDENTIALS, REGION, START_POSTS, TAG, Pressroom, free_ports
-from pressroom.local import local_name
+from pressroom_dev.stack import local_name
 
 NOT_FOUND_TEXT = "页面不存在"
 

@@ -13,10 +13,10 @@ import pytest
 from moto import mock_aws
 
 from pressroom.adapters import DynamoPostRepository, pipeline_from_settings
-from pressroom.cli import LOCAL_ENVIRONMENT
-from pressroom.local import REGION, LocalStack
 from pressroom.pipeline import Pipeline
 from pressroom.ports import PostState
+from pressroom_dev.cli import LOCAL_ENVIRONMENT
+from pressroom_dev.stack import REGION, LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ import pytest
 from test_demo import CORPUS
 
 from conftest import ROOT
-from pressroom.build import build_site, source_files
-from pressroom.cli import main
+from pressroom_dev.cli import main
+from pressroom_dev.folder import build_site, source_files
 
 
 def files(root: Path) -> dict[str, bytes]:

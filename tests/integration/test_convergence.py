@@ -30,8 +30,8 @@ from moto import mock_aws
 
 from conftest import ROOT, Harness, sqs_event
 from pressroom.adapters import pipeline_from_settings
-from pressroom.build import build_site
-from pressroom.local import REGION, LambdaContext, LocalStack
+from pressroom_dev.folder import build_site
+from pressroom_dev.stack import REGION, LambdaContext, LocalStack
 
 NAMES = ["2026-01-05-alpha.md", "2026-02-10-beta.md", "2026-02-11-gamma.md", "2026-03-01-delta.md"]
 TITLES = ["港口吞吐量创新高", "地铁6号线开通", "银行年报发布", "汇率中间价上调"]

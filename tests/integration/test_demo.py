@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from pressroom.cli import broken_generated_links, main
+from pressroom_dev.cli import broken_generated_links, main
 
 CORPUS = (
     Path(os.environ.get("PRESSROOM_CORPUS", ROOT.parent / "shared" / "corpus" / "finews")) / "posts"

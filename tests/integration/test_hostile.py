@@ -40,10 +40,10 @@ from moto import mock_aws
 
 from conftest import ROOT, Harness
 from pressroom.adapters import pipeline_from_settings
-from pressroom.cli import LOCAL_ENVIRONMENT
 from pressroom.config import SiteConfig
-from pressroom.local import REGION, LocalStack
 from pressroom.site import SiteUrls, href, key_for_url
+from pressroom_dev.cli import LOCAL_ENVIRONMENT
+from pressroom_dev.stack import REGION, LocalStack
 
 CASES = load_cases()
 REPORTS_PREFIX = "reports/"

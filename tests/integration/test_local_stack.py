@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from conftest import Harness, PostFactory
-from pressroom.local import EventPump
+from pressroom_dev.stack import EventPump
 
 
 def wait_until(condition: Any, timeout: float = 20.0) -> bool:

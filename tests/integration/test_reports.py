@@ -13,9 +13,9 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from conftest import Harness, PostFactory, sqs_event
-from pressroom.cli import Target, deployed_status, status_text
 from pressroom.config import REPORTS_PREFIX
 from pressroom.errors import TransientError
+from pressroom_dev.cli import Target, deployed_status, status_text
 
 BROKEN_TITLE = '---\ntitle: "港口"创新"高"\ndate: 2026-03-20 16:12:47 +0800\n---\n<p>正文</p>\n'
 

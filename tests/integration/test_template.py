@@ -1031,7 +1031,7 @@ def test_csp_style_hashes_are_those_of_the_pages_style_blocks(
     """Given the site built from the example posts (every kind of page), then the hashes that
     the CSP's style-src lists are exactly those of the <style> blocks of the layouts, as the
     pages carry them: a change of the stylesheet without a new hash fails here."""
-    from pressroom.build import build_site
+    from pressroom_dev.folder import build_site
 
     policy = response_headers_policy(template)["SecurityHeadersConfig"]["ContentSecurityPolicy"]
     listed = set(csp_directives(policy["ContentSecurityPolicy"])["style-src"])

@@ -37,9 +37,9 @@ import boto3
 import pytest
 
 import serving
-from pressroom.build import build_site
-from pressroom.cli import broken_generated_links
 from pressroom.site import key_for_url, slugify
+from pressroom_dev.cli import broken_generated_links
+from pressroom_dev.folder import build_site
 from serving import free_ports, local_environment, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -275,7 +275,7 @@ def server() -> Iterator[Server]:
     with SERVE_LOG.open("wb") as log:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "pressroom.cli", "serve"),
+                *(sys.executable, "-m", "pressroom_dev.cli", "serve"),
                 *("--port", str(site_port), "--aws-port", str(aws_port), "--host", "127.0.0.1"),
             ],
             cwd=ROOT,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.build import check_sources
-from pressroom.cli import main
 from pressroom.render import SiteRenderer
+from pressroom_dev.cli import main
+from pressroom_dev.folder import check_sources
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = (

@@ -74,7 +74,7 @@ def run_demo(project_dir: Path, posts_dir: Path, out_dir: Path) -> Summary:
     from moto import mock_aws
 
     from pressroom.adapters import DynamoPostRepository, pipeline_from_settings
-    from pressroom.local import REGION, LocalStack
+    from pressroom_dev.stack import REGION, LocalStack
 
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
@@ -211,7 +211,7 @@ class Target:
 def resolve_target(args: argparse.Namespace) -> Target:
     import boto3
 
-    from pressroom.local import local_name
+    from pressroom_dev.stack import local_name
 
     if args.stack:
         session = boto3.session.Session()
@@ -278,9 +278,9 @@ def publish_files(args: argparse.Namespace) -> int:
 
 def check_files(args: argparse.Namespace) -> int:
     """Validate local files as the pipeline would; non-zero exit when any would be rejected."""
-    from pressroom.build import check_sources, source_files
     from pressroom.render import SiteRenderer
     from pressroom.site import href
+    from pressroom_dev.folder import check_sources, source_files
 
     renderer = SiteRenderer.from_directory(args.project / "templates")
     sources: list[tuple[str, str, bytes]] = []
@@ -355,7 +355,7 @@ def redrive(args: argparse.Namespace) -> int:
 def fetch_status(site_url: str) -> dict[str, Any]:
     import urllib.request
 
-    from pressroom.serve import STATUS_PATH
+    from pressroom_dev.serve import STATUS_PATH
 
     with urllib.request.urlopen(site_url.rstrip("/") + STATUS_PATH, timeout=10) as response:
         return dict(json.loads(response.read().decode("utf-8")))
@@ -475,7 +475,7 @@ def rebuild_command(args: argparse.Namespace) -> int:
         print(response["Payload"].read().decode())
         return 1 if response.get("FunctionError") else 0
     from pressroom.adapters import pipeline_from_settings
-    from pressroom.local import REGION, LocalStack
+    from pressroom_dev.stack import REGION, LocalStack
 
     for name, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
@@ -505,7 +505,7 @@ def build_command(args: argparse.Namespace) -> int:
     import shutil
     import time
 
-    from pressroom.build import build_site, source_files
+    from pressroom_dev.folder import build_site, source_files
 
     if not args.src.is_dir():
         print(f"{args.src} is not a folder")
@@ -604,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "build":
         return build_command(args)
     if args.command == "serve":
-        from pressroom.serve import serve as run_serve
+        from pressroom_dev.serve import serve as run_serve
 
         return run_serve(
             args.project.resolve(), args.host, args.port, args.aws_port, args.posts, args.watch

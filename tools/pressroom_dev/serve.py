@@ -255,7 +255,8 @@ def start_local_system(
     from moto.server import ThreadedMotoServer
 
     from pressroom.adapters import DynamoPostRepository
-    from pressroom.local import REGION, EventPump, LocalStack, install_moto_fidelity
+    from pressroom_dev.moto_patches import install_moto_fidelity
+    from pressroom_dev.stack import REGION, EventPump, LocalStack
 
     install_moto_fidelity()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
