@@ -8,10 +8,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pressroom.adapters import pipeline_from_settings
+from pressroom.composition import Pipeline, pipeline_from_settings
 from pressroom.config import Settings
 from pressroom.events import changed_items, first_sequence_number
-from pressroom.pipeline import Pipeline, dirty_pages
 
 logger = Logger()
 tracer = Tracer()
@@ -30,11 +29,11 @@ def lambda_handler(
     event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None
 ) -> dict[str, Any]:
     pipeline = pipeline or default_pipeline()
-    pages = dirty_pages(changed_items(event), pipeline.build_indexes.config)
+    changes = pipeline.table_changes.index_changes(changed_items(event))
     try:
-        written = pipeline.build_indexes(pages)
+        written = pipeline.build_indexes(changes)
     except Exception:
-        logger.exception("index build failed; the batch will be retried", pages=len(pages))
+        logger.exception("index build failed; the batch will be retried", changes=len(changes))
         return {"batchItemFailures": [{"itemIdentifier": first_sequence_number(event)}]}
     metrics.add_metric(name="IndexPagesWritten", unit=MetricUnit.Count, value=len(written))
     logger.info("index pages written", pages=written)

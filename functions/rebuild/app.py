@@ -13,9 +13,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pressroom.adapters import pipeline_from_settings
+from pressroom.composition import Pipeline, pipeline_from_settings
 from pressroom.config import Settings
-from pressroom.pipeline import Pipeline
 
 logger = Logger()
 tracer = Tracer()

@@ -13,10 +13,10 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pressroom.adapters import pipeline_from_settings
-from pressroom.config import Settings, report_key
+from pressroom.composition import Pipeline, pipeline_from_settings
+from pressroom.config import Settings
 from pressroom.events import is_s3_notification, source_changes, source_changes_from_sqs
-from pressroom.pipeline import Pipeline, SourceChange
+from pressroom.model import SourceChange
 
 logger = Logger()
 tracer = Tracer()
@@ -39,7 +39,7 @@ def publish(pipeline: Pipeline, changes: list[SourceChange]) -> None:
                 source_key=outcome.key,
                 reason=outcome.message,
                 problems=[problem.as_dict() for problem in outcome.problems],
-                report_key=report_key(outcome.key),
+                report_key=outcome.report,
             )
         else:
             logger.info(

@@ -12,9 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from pressroom.adapters import DynamoPostRepository, pipeline_from_settings
-from pressroom.pipeline import Pipeline
-from pressroom.ports import PostState
+from pressroom.adapters.dynamodb import DynamoPostRepository
+from pressroom.composition import Pipeline, pipeline_from_settings
+from pressroom.model import PostState
 from pressroom_dev.cli import LOCAL_ENVIRONMENT
 from pressroom_dev.stack import REGION, LocalStack
 

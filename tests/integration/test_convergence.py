@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from conftest import ROOT, Harness, sqs_event
-from pressroom.adapters import pipeline_from_settings
+from pressroom.composition import pipeline_from_settings
 from pressroom_dev.folder import build_site
 from pressroom_dev.stack import REGION, LambdaContext, LocalStack
 

@@ -39,9 +39,9 @@ from markupsafe import escape
 from moto import mock_aws
 
 from conftest import ROOT, Harness
-from pressroom.adapters import pipeline_from_settings
+from pressroom.composition import pipeline_from_settings
 from pressroom.config import SiteConfig
-from pressroom.site import SiteUrls, href, key_for_url
+from pressroom.urls import SiteUrls, href, key_for_url
 from pressroom_dev.cli import LOCAL_ENVIRONMENT
 from pressroom_dev.stack import REGION, LocalStack
 

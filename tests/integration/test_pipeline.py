@@ -6,7 +6,7 @@ import json
 
 from conftest import Harness, PostFactory, load_event, sqs_event
 from pressroom.errors import TransientError
-from pressroom.ports import SourceObject
+from pressroom.model import SourceObject
 
 POST_KEY = "xiamenribao/2026/03/20/port.html"
 
@@ -280,7 +280,7 @@ def test_a_transient_failure_fails_only_its_message_and_is_retried(
 
 def test_build_indexes_reports_the_batch_for_retry_when_writing_fails(local: Harness) -> None:
     class BrokenSite:
-        def put_page(self, key: str, html: str, page_class: str) -> None:
+        def put_page(self, key: str, page: object) -> None:
             raise TransientError("s3:PutObject failed: 503")
 
         def delete_page(self, key: str) -> None:

@@ -11,9 +11,8 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from conftest import Harness, PostFactory, sqs_event
 from pressroom.errors import TransientError
-from pressroom.pipeline import IndexBuilder
-from pressroom.render import Entry
-from pressroom.site import PageRef, TaxonomyKind
+from pressroom.model import Entry, PageRef, RenderedPage, TaxonomyKind
+from pressroom.usecases.indexes import IndexBuilder
 
 LANDING = "category/xiamenribao.html"
 POST_PAGE = "xiamenribao/2026/03/20/port.html"
@@ -48,7 +47,7 @@ def test_an_older_index_render_never_stays_in_place(local: Harness, post_text: P
     slow = IndexBuilder(stack.renderer, stack.site, PausingRepository(stack.repository))
     # When a slow build reads the category, then a second post is committed and a fast build
     # writes the newer page, and only then the slow build writes what it read
-    worker = threading.Thread(target=slow, args=([PageRef("category", "xiamenribao")],))
+    worker = threading.Thread(target=slow.build, args=([PageRef("category", "xiamenribao")],))
     worker.start()
     assert slow.repository.read_done.wait(10)
     local.upload("2026-03-21-metro.md", post_text(title="第二篇", date="2026-03-21 09:00:00 +0800"))
@@ -85,7 +84,7 @@ def test_a_redelivered_upload_rewrites_no_page(local: Harness, post_text: PostFa
     writes = count_writes(local)
     local.deliver(message)
     pages = [PageRef("home"), PageRef("not_found"), PageRef("category", "xiamenribao")]
-    assert local.pipeline.build_indexes(pages) == []
+    assert local.pipeline.build_indexes.build(pages) == []
     # Then no object is written again (their content hash matches), so the CDN is not churned
     assert writes["PutObject"] == 0 and writes["DeleteObject"] == 0
     assert {
@@ -103,13 +102,13 @@ class WriteThenTimeOut:
         self.meanwhile = meanwhile
         self.tripped = False
 
-    def put_page(self, key: str, html: str, page_class: Any) -> bool:
+    def put_page(self, key: str, page: RenderedPage) -> bool:
         if not self.tripped:
             self.tripped = True
             self.meanwhile()
-            self.inner.put_page(key, html, page_class)
+            self.inner.put_page(key, page)
             raise TransientError("s3:PutObject failed: Read timeout")
-        return bool(self.inner.put_page(key, html, page_class))
+        return bool(self.inner.put_page(key, page))
 
     def delete_page(self, key: str) -> bool:
         return bool(self.inner.delete_page(key))

@@ -7,8 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import ROOT, Harness, PostFactory
-from pressroom.adapters import pipeline_from_settings
-from pressroom.pipeline import Pipeline
+from pressroom.composition import Pipeline, pipeline_from_settings
 
 PAGE = "xiamenribao/2026/03/20/port.html"
 

@@ -13,7 +13,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from conftest import Harness, PostFactory, sqs_event
-from pressroom.config import REPORTS_PREFIX
+from pressroom.adapters.s3 import REPORTS_PREFIX
 from pressroom.errors import TransientError
 from pressroom_dev.cli import Target, deployed_status, status_text
 

@@ -94,7 +94,8 @@ import app
 assert callable(app.lambda_handler)
 from pressroom.render import SiteRenderer
 
-html = SiteRenderer.from_directory(os.environ["TEMPLATES_DIR"]).render_not_found()
+renderer = SiteRenderer.from_directory(os.environ["TEMPLATES_DIR"])
+html = renderer.render("404.html", page={"title": "404"}, page_url="/404.html")
 assert "<html" in html.lower(), html[:200]
 import pressroom
 

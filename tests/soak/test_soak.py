@@ -37,7 +37,7 @@ import boto3
 import pytest
 
 import serving
-from pressroom.site import key_for_url, slugify
+from pressroom.urls import key_for_url, slugify
 from pressroom_dev.cli import broken_generated_links
 from pressroom_dev.folder import build_site
 from serving import free_ports, local_environment, stop_process_group

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from pressroom import pages
+from pressroom.adapters.dynamodb import DynamoTableChanges
 from pressroom.config import SiteConfig
 from pressroom.events import (
     changed_items,
@@ -16,10 +19,16 @@ from pressroom.events import (
     source_changes,
     source_changes_from_sqs,
 )
-from pressroom.pipeline import SourceChange, dirty_pages, sequencer_order
-from pressroom.site import PageRef
+from pressroom.model import PageRef, SourceChange
+from pressroom.usecases.records import sequencer_order
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+def dirty_pages(images: Iterable[Mapping[str, Any]], config: SiteConfig) -> set[PageRef]:
+    """The pages a batch of stream images makes stale: decoded by the table's adapter, then
+    asked of every registered kind of page."""
+    return pages.stale_pages(DynamoTableChanges().index_changes(images), config)
 
 
 def event(name: str) -> dict[str, Any]:
@@ -100,3 +109,20 @@ def test_url_claims_and_rejections_make_nothing_dirty() -> None:
 def test_post_items_make_nothing_dirty_by_themselves() -> None:
     # a post's listings (ALL, CAT#, TAG#, counters) change with it whenever a page must change
     assert dirty_pages([{"PK": "POST#posts/x.md", "SK": "META"}], SiteConfig()) == set()
+
+
+def test_a_count_change_dirties_the_landing_page_of_its_slug_only() -> None:
+    # Given a per-spelling count item (`<slug>#<spelling>`) of a category and of a tag
+    images = [{"PK": "CATS", "SK": "cailianshe#CaiLianShe"}, {"PK": "TAGS", "SK": "a#A"}]
+    # Then the landing pages of the slugs are dirty (and the home page, which lists categories),
+    # never a phantom page named after the item's key
+    assert dirty_pages(images, SiteConfig()) == {
+        PageRef("category", "cailianshe"),
+        PageRef("tag", "a"),
+        PageRef("home"),
+    }
+
+
+def test_a_month_count_change_dirties_the_landing_page() -> None:
+    images = [{"PK": "MONTHS#TAG#x", "SK": "2026-03"}]
+    assert dirty_pages(images, SiteConfig()) == {PageRef("tag", "x")}

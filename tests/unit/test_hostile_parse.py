@@ -21,8 +21,9 @@ from hostile.corpus import (
     unsupported,
 )
 
+from pressroom.content import parse_post
 from pressroom.errors import InvalidPost
-from pressroom.posts import parse_post
+from pressroom.pages.post import render_post
 from pressroom.render import SiteRenderer
 
 CASES = load_cases()
@@ -62,7 +63,7 @@ def test_hostile_file_is_parsed_as_expected(case: Case, renderer: SiteRenderer) 
     post = parse_post(case.key, raw, CONFIG, renderer.post_layouts)
     assert post.url == case.url
     assert post.title == case.title
-    html = renderer.render_post(post)
+    html = render_post(post, renderer).body.decode("utf-8")
     assert post_page_mismatches(case, html, CONFIG.title) == []
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from pressroom.config import Limits, SiteConfig
+from pressroom.content import decode_source, excerpt, internal_links, parse_post
 from pressroom.errors import InvalidPost
-from pressroom.posts import Post, decode_source, excerpt, internal_links, parse_post
-from pressroom.site import SiteUrls
+from pressroom.model import Post
+from pressroom.urls import SiteUrls
 
 LAYOUTS = frozenset({"post"})
 NAME = "2021-12-08-202112082206672930.md"

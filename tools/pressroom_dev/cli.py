@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pressroom.site import key_for_url
+from pressroom.urls import key_for_url
 
 LOCAL_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -73,7 +73,8 @@ def run_demo(project_dir: Path, posts_dir: Path, out_dir: Path) -> Summary:
     import boto3
     from moto import mock_aws
 
-    from pressroom.adapters import DynamoPostRepository, pipeline_from_settings
+    from pressroom.adapters.dynamodb import DynamoPostRepository
+    from pressroom.composition import pipeline_from_settings
     from pressroom_dev.stack import REGION, LocalStack
 
     with mock_aws():
@@ -251,10 +252,10 @@ def source_key(name: str) -> str:
 
 
 def publish_files(args: argparse.Namespace) -> int:
+    from pressroom.content import parse_post
     from pressroom.errors import InvalidPost
-    from pressroom.posts import parse_post
     from pressroom.render import SiteRenderer
-    from pressroom.site import href
+    from pressroom.urls import href
 
     renderer = SiteRenderer.from_directory(args.project / "templates")
     target = resolve_target(args)
@@ -279,7 +280,7 @@ def publish_files(args: argparse.Namespace) -> int:
 def check_files(args: argparse.Namespace) -> int:
     """Validate local files as the pipeline would; non-zero exit when any would be rejected."""
     from pressroom.render import SiteRenderer
-    from pressroom.site import href
+    from pressroom.urls import href
     from pressroom_dev.folder import check_sources, source_files
 
     renderer = SiteRenderer.from_directory(args.project / "templates")
@@ -387,8 +388,8 @@ def status_text(status: dict[str, Any]) -> str:
 def deployed_status(target: Target) -> dict[str, Any]:
     """`status` of a deployed stack: its queues, and every rejection report in the source
     bucket (the stream's lag is not observable from outside, so it reads "n/a")."""
-    from pressroom.config import REPORTS_PREFIX
-    from pressroom.errors import PostProblem
+    from pressroom.adapters.s3 import REPORTS_PREFIX
+    from pressroom.model import PostProblem
 
     def depth(url: str) -> tuple[int, int]:
         if not url:
@@ -474,7 +475,7 @@ def rebuild_command(args: argparse.Namespace) -> int:
         )
         print(response["Payload"].read().decode())
         return 1 if response.get("FunctionError") else 0
-    from pressroom.adapters import pipeline_from_settings
+    from pressroom.composition import pipeline_from_settings
     from pressroom_dev.stack import REGION, LocalStack
 
     for name, value in LOCAL_ENVIRONMENT.items():

@@ -15,14 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pressroom.errors import InvalidPost, PostProblem, UrlConflict
-from pressroom.pipeline import IndexBuilder, broken_links, every_index_page, post_record
-from pressroom.ports import (
-    Commit,
-    PageClass,
-    PostRecord,
-    PostState,
-    Rejection,
+from pressroom import pages
+from pressroom.adapters.dynamodb import (
+    check_commit_fits,
     counter_changes,
     listing_pk,
     membership_items,
@@ -30,9 +25,25 @@ from pressroom.ports import (
     taxonomy_pk,
     term_counts,
 )
-from pressroom.posts import Post, parse_post
-from pressroom.render import Entry, SiteRenderer, TermCount
-from pressroom.site import TaxonomyKind, key_for_url
+from pressroom.content import parse_post
+from pressroom.errors import InvalidPost, UrlConflict
+from pressroom.model import (
+    Commit,
+    Entry,
+    Post,
+    PostProblem,
+    PostRecord,
+    PostState,
+    Rejection,
+    RenderedPage,
+    TaxonomyKind,
+    TermCount,
+)
+from pressroom.pages.post import render_post
+from pressroom.render import SiteRenderer
+from pressroom.urls import key_for_url
+from pressroom.usecases.indexes import IndexBuilder
+from pressroom.usecases.records import broken_links, post_record
 
 
 class MemoryRepository:
@@ -134,10 +145,10 @@ class FolderSite:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def put_page(self, key: str, html: str, page_class: PageClass) -> bool:
+    def put_page(self, key: str, page: RenderedPage) -> bool:
         target = self.root / key
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(html.encode("utf-8"))
+        target.write_bytes(page.body)
         return True
 
     def delete_page(self, key: str) -> bool:
@@ -166,7 +177,11 @@ def _start_worker(templates_dir: str) -> None:
     _worker_renderer = SiteRenderer.from_directory(templates_dir)
 
 
-def _render_file(job: tuple[str, bytes]) -> tuple[str, Post | None, str, list[PostProblem]]:
+Rendered = tuple[str, Post | None, RenderedPage | str, list[PostProblem]]
+
+
+def _render_file(job: tuple[str, bytes]) -> Rendered:
+    """(key, post, its page, []) or (key, None, the rejection's message, its problems)."""
     key, raw = job
     assert _worker_renderer is not None
     renderer = _worker_renderer
@@ -174,7 +189,7 @@ def _render_file(job: tuple[str, bytes]) -> tuple[str, Post | None, str, list[Po
         post = parse_post(key, raw, renderer.config, renderer.post_layouts)
     except InvalidPost as error:
         return key, None, error.report(), list(error.problems)
-    return key, post, renderer.render_post(post) if post.published else "", []
+    return key, post, render_post(post, renderer) if post.published else "", []
 
 
 def source_files(src_dir: Path) -> Iterator[tuple[str, Path]]:
@@ -228,6 +243,7 @@ def build_site(
     the first source key in sorted order keeps it; posts dated after `now` are left out."""
     now = now or datetime.now(UTC)
     renderer = SiteRenderer.from_directory(templates_dir)
+    check_commit_fits(renderer.config.limits.max_categories, renderer.config.limits.max_tags)
     repository = MemoryRepository()
     site = FolderSite(out_dir)
     report = BuildReport()
@@ -242,11 +258,11 @@ def build_site(
     else:
         _start_worker(str(templates_dir))
         results = [_render_file(job) for job in work]
-    pages: dict[str, str] = {}
+    post_pages: dict[str, RenderedPage] = {}
     posts: list[Post] = []
-    for key, post, html_or_message, problems in results:
+    for key, post, page_or_message, problems in results:
         if post is None:
-            repository.reject(Rejection(key, "", None, html_or_message, tuple(problems)))
+            repository.reject(Rejection(key, "", None, str(page_or_message), tuple(problems)))
             continue
         record = post_record(post, "", None, renderer.config)
         if record.status == "published" and post.date > now:
@@ -256,18 +272,18 @@ def build_site(
         except UrlConflict as conflict:
             repository.reject(Rejection(key, "", None, str(conflict), (conflict.problem,)))
             continue
-        if record.live:
-            pages[key_for_url(post.url)] = html_or_message
+        if record.live and isinstance(page_or_message, RenderedPage):
+            post_pages[key_for_url(post.url)] = page_or_message
         elif record.status == "scheduled":
             report.scheduled.append(record)
             posts.append(post)
-    for key, html in pages.items():
-        site.put_page(key, html, "post")
+    for key, page in post_pages.items():
+        site.put_page(key, page)
     for post in posts:
         warnings = broken_links(post, renderer.urls, repository)
         if warnings:
             report.warnings[post.source_key] = warnings
-    IndexBuilder(renderer, site, repository)(every_index_page(repository))
+    IndexBuilder(renderer, site, repository).build(pages.every_page(repository))
     report.published = [record for record in repository.records() if record.live]
     report.rejected = repository.rejections()
     report.pages = sum(1 for path in out_dir.rglob("*") if path.is_file())

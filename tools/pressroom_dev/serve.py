@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pressroom.config import report_key
+from pressroom.adapters.s3 import report_key
 
 STATUS_PATH = "/_pressroom/status"
 LOCAL_CREDENTIALS = {
@@ -254,7 +254,7 @@ def start_local_system(
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from pressroom.adapters import DynamoPostRepository
+    from pressroom.adapters.dynamodb import DynamoPostRepository
     from pressroom_dev.moto_patches import install_moto_fidelity
     from pressroom_dev.stack import REGION, EventPump, LocalStack
 

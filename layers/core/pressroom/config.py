@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-MAX_TRANSACTION_ITEMS = 100
-# Rejection reports live in the source bucket under this prefix, outside `posts/` (which notifies).
-REPORTS_PREFIX = "reports/"
-
-
-def report_key(source_key: str) -> str:
-    """The key of a source file's rejection report in the source bucket."""
-    return f"{REPORTS_PREFIX}{source_key}.json"
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Limits(BaseModel):
@@ -77,19 +69,14 @@ class SiteConfig(BaseModel):
             raise ValueError(f"URL pattern {value!r} must start with '/'")
         return value
 
-    @model_validator(mode="after")
-    def _fits_one_transaction(self) -> SiteConfig:
-        terms = self.limits.max_categories + self.limits.max_tags
-        if 6 * terms + 7 > MAX_TRANSACTION_ITEMS:
-            raise ValueError(
-                "limits.max_categories + limits.max_tags must be at most 15: "
-                "a post and all its listings are committed in one transaction"
-            )
-        return self
-
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def month_of(self, when: datetime) -> str:
+        """The archive month ('YYYY-MM') a moment belongs to, in the site's time zone."""
+        local = when.astimezone(self.zone)
+        return f"{local.year:04d}-{local.month:02d}"
 
     @classmethod
     def load(cls, path: Path) -> SiteConfig:

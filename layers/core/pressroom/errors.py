@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from pressroom.model import PostProblem
 
 
 class PressroomError(Exception):
@@ -26,34 +25,6 @@ class StaleState(TransientError):
     """The post item changed between read and commit; read again and retry."""
 
 
-@dataclass(frozen=True)
-class PostProblem:
-    """One thing wrong with a post, phrased for the editor who wrote it."""
-
-    field: str
-    message: str
-    hint: str = ""
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"line {self.line}, " if self.line else ""
-        text = f"{where}{self.field}: {self.message}"
-        return f"{text} (fix: {self.hint})" if self.hint else text
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "line": self.line, "message": self.message, "hint": self.hint}
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> PostProblem:
-        line = values.get("line")
-        return cls(
-            str(values.get("field", "")),
-            str(values.get("message", "")),
-            str(values.get("hint") or ""),
-            int(line) if line else None,
-        )
-
-
 class InvalidPost(PermanentError):
     """A source file that cannot be published; carries every problem found."""
 
@@ -68,7 +39,7 @@ class InvalidPost(PermanentError):
 
 
 class UrlConflict(PermanentError):
-    """Two source files claim the same URL; the first one keeps it."""
+    """Another source file owns the URL this post claims."""
 
     def __init__(self, source_key: str, url: str, owner_key: str) -> None:
         self.source_key = source_key

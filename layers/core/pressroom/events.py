@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pressroom.pipeline import SourceChange
+from pressroom.model import SourceChange
 
 POSTS_PREFIX = "posts/"
 

@@ -1,52 +1,19 @@
-"""Rendering pages to strings with the site's Jinja2 templates (one Environment per container)."""
+"""The site's Jinja2 templates: one Environment per container, autoescaped and strict."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 
 from pressroom.config import SiteConfig
-from pressroom.posts import Post
-from pressroom.site import PageRef, SiteUrls, TaxonomyKind, href
-
-SITE_LAYOUTS = frozenset({"base", "category", "tag", "home", "404"})
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One post as a listing shows it."""
-
-    title: str
-    url: str
-    date: str
-    excerpt: str
-    name: str = ""  # in a category or tag listing: how this post spells the term
-
-
-@dataclass(frozen=True)
-class TermCount:
-    """A category or tag with the number of posts it holds."""
-
-    slug: str
-    name: str
-    count: int
-
-
-@dataclass(frozen=True)
-class Archive:
-    """A month of a category or tag that has posts, with its page's URL."""
-
-    month: str
-    count: int
-    url: str
+from pressroom.urls import SiteUrls, href
 
 
 class SiteRenderer:
-    """Turns posts and listings into HTML strings; knows nothing of where they are stored."""
+    """Renders a template with its context to text; knows nothing of where pages are stored.
+    Each kind of page (pressroom.pages) decides its template, context and bytes."""
 
     def __init__(self, config: SiteConfig, layouts_dir: Path) -> None:
         self.config = config
@@ -61,10 +28,19 @@ class SiteRenderer:
         )
         self.env.filters["href"] = href
         self.env.globals.update(site=config, urls=self.urls)
-        self.post_layouts = frozenset(
-            path.stem
-            for path in layouts_dir.glob("*.html")
-            if path.stem not in SITE_LAYOUTS and not path.stem.startswith("_")
+        self._html_layouts = frozenset(path.name for path in layouts_dir.glob("*.html"))
+
+    @property
+    def post_layouts(self) -> frozenset[str]:
+        """Layouts a post may name: every HTML layout but `base`, partials (`_name`) and the
+        templates of the registered kinds of page."""
+        from pressroom.pages import site_templates
+
+        reserved = site_templates() | {"base.html"}
+        return frozenset(
+            name.removesuffix(".html")
+            for name in self._html_layouts - reserved
+            if not name.startswith("_")
         )
 
     @classmethod
@@ -73,61 +49,6 @@ class SiteRenderer:
         root = Path(templates_dir)
         return cls(SiteConfig.load(root / "site.yaml"), root / "layouts")
 
-    def _render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(f"{template}.html").render(**context)
-
-    def render_post(self, post: Post) -> str:
-        page = dict(post.data) | {
-            "title": post.title,
-            "date": post.display_date,
-            "url": post.url,
-            "slug": post.slug,
-            "categories": [term.name for term in post.categories],
-            "tags": [term.name for term in post.tags],
-            "layout": post.layout,
-        }
-        return self._render(
-            post.layout,
-            page=page,
-            post=post,
-            content=Markup(post.body_html),
-            page_url=post.url,
-        )
-
-    def render_listing(
-        self,
-        kind: TaxonomyKind,
-        term: TermCount,
-        entries: list[Entry],
-        archives: list[Archive],
-        month: str = "",
-    ) -> str:
-        """A category or tag page: the landing page, or with `month` one archive page."""
-        ref = PageRef.archive(kind, term.slug, month) if month else PageRef.landing(kind, term.slug)
-        return self._render(
-            kind,
-            kind=kind,
-            term=term,
-            entries=entries,
-            archives=archives,
-            month=month,
-            landing_url=self.urls.landing(kind, term.slug),
-            page={"title": f"{term.name} {month}".strip()},
-            page_url=self.urls.page(ref),
-        )
-
-    def render_home(self, entries: list[Entry], categories: list[TermCount]) -> str:
-        return self._render(
-            "home",
-            entries=entries,
-            categories=categories,
-            page={"title": self.config.title},
-            page_url="/",
-        )
-
-    def render_not_found(self) -> str:
-        return self._render("404", page={"title": "404"}, page_url="/404.html")
-
-
-def post_entry(post: Post) -> Entry:
-    return Entry(post.title, post.url, post.display_date, post.excerpt)
+    def render(self, template: str, **context: Any) -> str:
+        """Render `layouts/<template>` (a file name, e.g. `home.html`)."""
+        return self.env.get_template(template).render(**context)

@@ -1,18 +1,14 @@
-"""How the site is addressed: slugs, URL patterns, page references, object keys and links."""
+"""How the site is addressed: slugs, URL patterns, object keys and links."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pressroom.config import SiteConfig
-
-TaxonomyKind = Literal["category", "tag"]
-PageKind = Literal["home", "not_found", "category", "category_archive", "tag", "tag_archive"]
+from pressroom.model import TaxonomyKind
 
 _UNSAFE_SLUG_CHARS = re.compile(r"[^\w.~()-]+")
 _REPEATED_DASHES = re.compile(r"-{2,}")
@@ -74,23 +70,6 @@ def href(url: str) -> str:
     )
 
 
-@dataclass(frozen=True, order=True)
-class PageRef:
-    """A derived (index) page: what it lists, identified independently of its URL pattern."""
-
-    kind: PageKind
-    term: str = ""
-    month: str = ""
-
-    @staticmethod
-    def landing(kind: TaxonomyKind, slug: str) -> PageRef:
-        return PageRef(kind, slug)
-
-    @staticmethod
-    def archive(kind: TaxonomyKind, slug: str, month: str) -> PageRef:
-        return PageRef("category_archive" if kind == "category" else "tag_archive", slug, month)
-
-
 class SiteUrls:
     """Every URL pressroom generates, from the site configuration's patterns."""
 
@@ -140,19 +119,6 @@ class SiteUrls:
         )
         year, mon = month.split("-")
         return expand(pattern, {"name": slug, "year": year, "month": mon})
-
-    def page(self, ref: PageRef) -> str:
-        match ref.kind:
-            case "home":
-                return "/"
-            case "not_found":
-                return "/404.html"
-            case "category" | "tag":
-                return self.landing(ref.kind, ref.term)
-            case "category_archive":
-                return self.archive("category", ref.term, ref.month)
-            case "tag_archive":
-                return self.archive("tag", ref.term, ref.month)
 
     def is_reserved(self, url: str) -> bool:
         return url in self.reserved_urls or url.startswith(self.reserved_prefixes)

@@ -1,266 +1,169 @@
-"""AWS adapters for the ports: S3 (source and site), DynamoDB (posts table), CloudFront.
-
-The only module that imports boto3. Each adapter takes a client (or builds one) and turns
-botocore errors into PermanentError / TransientError.
-"""
+"""DynamoDB: the posts table. Its layout (keys, item shapes, memberships, counters, stream
+records) lives here and nowhere else; see README, "Data model"."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any, cast
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import (
     ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
 )
 
-from pressroom.config import Settings, report_key
+from pressroom.adapters.errors import _TRANSIENT_REASONS, translated
 from pressroom.errors import (
     PermanentError,
-    PostProblem,
-    SourceMissing,
     StaleState,
     TransientError,
     UrlConflict,
 )
-from pressroom.pipeline import Pipeline
-from pressroom.ports import (
+from pressroom.model import (
     Commit,
+    Entry,
+    IndexChange,
     Listed,
-    PageClass,
+    PostProblem,
     PostRecord,
     PostState,
     Rejection,
-    SourceObject,
-    counter_changes,
-    listed_values,
-    listing_pk,
-    membership_items,
-    months_pk,
-    taxonomy_pk,
-    term_counts,
+    TaxonomyKind,
+    Term,
+    TermCount,
 )
-from pressroom.posts import Term
-from pressroom.render import Entry, SiteRenderer, TermCount
-from pressroom.site import TaxonomyKind
 
-_TRANSIENT_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "TransactionConflictException",
-        "TransactionInProgressException",
-        "InternalServerError",
-        "InternalError",
-        "ServiceUnavailable",
-        "SlowDown",
-        "RequestTimeout",
-        "RequestTimeoutException",
-        "503",
-        "500",
-    }
-)
-_TRANSIENT_REASONS = frozenset(
-    {
-        "TransactionConflict",
-        "ThrottlingError",
-        "ProvisionedThroughputExceeded",
-        "RequestLimitExceeded",
-    }
-)
-CONTENT_HASH = "content-sha256"
-CACHE_CONTROL: dict[PageClass, str] = {
-    "post": "public, max-age=300, s-maxage=86400",
-    "index": "public, max-age=60, s-maxage=300",
-    "not_found": "public, max-age=60",
-}
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 _SERIALIZE = TypeSerializer().serialize
 _DESERIALIZE = TypeDeserializer().deserialize
 
 
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+# -- the table's layout (see README, "Data model") ------------------------------------------
+def listing_pk(kind: TaxonomyKind | None, slug: str = "") -> str:
+    return "ALL" if kind is None else f"{'CAT' if kind == 'category' else 'TAG'}#{slug}"
 
 
-def caused_by(error: Exception, *codes: str) -> bool:
-    """Whether a translated error came from a ClientError with one of these codes."""
-    cause = error.__cause__
-    return isinstance(cause, ClientError) and error_code(cause) in codes
+def taxonomy_pk(kind: TaxonomyKind) -> str:
+    return "CATS" if kind == "category" else "TAGS"
 
 
-@contextmanager
-def translated(operation: str) -> Iterator[None]:
-    """Map botocore failures to TransientError (retry may help) or PermanentError."""
-    try:
-        yield
-    except ClientError as error:
-        code = error_code(error)
-        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        kind = TransientError if code in _TRANSIENT_CODES or status >= 500 else PermanentError
-        raise kind(f"{operation} failed: {code or status}: {error}") from error
-    except (
-        EndpointConnectionError,
-        ConnectTimeoutError,
-        ReadTimeoutError,
-        ConnectionClosedError,
-    ) as error:
-        raise TransientError(f"{operation} failed: {error}") from error
+def months_pk(kind: TaxonomyKind, slug: str) -> str:
+    return f"MONTHS#{listing_pk(kind, slug)}"
 
 
-class S3Source:
-    """The source bucket."""
-
-    def __init__(self, bucket: str, client: Any = None) -> None:
-        self.bucket = bucket
-        self.client: Any = client or boto3.client("s3")
-
-    def read(self, key: str, version_id: str | None, max_bytes: int) -> SourceObject:
-        request: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
-        if version_id:
-            request["VersionId"] = version_id
-        try:
-            with translated("s3:GetObject"):
-                response = self.client.get_object(**request)
-                with response["Body"] as body:
-                    data = body.read(max_bytes + 1)
-        except PermanentError as error:
-            if caused_by(error, "NoSuchKey", "NoSuchVersion", "404", "MethodNotAllowed"):
-                raise SourceMissing(f"{key} ({version_id or 'current'}) is gone") from error
-            raise
-        return SourceObject(key, response.get("VersionId") or version_id, data)
-
-    def current_version(self, key: str) -> str | None:
-        try:
-            with translated("s3:HeadObject"):
-                response = self.client.head_object(Bucket=self.bucket, Key=key)
-        except PermanentError as error:
-            if caused_by(error, "404", "NoSuchKey", "405", "MethodNotAllowed"):
-                return None
-            raise
-        return str(response.get("VersionId") or "null")
-
-    def list_keys(self, prefix: str) -> Iterable[str]:
-        paginator = self.client.get_paginator("list_objects_v2")
-        with translated("s3:ListObjectsV2"):
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-                for item in page.get("Contents", []):
-                    yield item["Key"]
+def membership_sk(listed: Listed) -> str:
+    return f"{listed.date_utc}#{listed.source_key}"
 
 
-class S3Site:
-    """The site bucket: one object per page, with its content type and cache policy."""
-
-    def __init__(self, bucket: str, client: Any = None) -> None:
-        self.bucket = bucket
-        self.client: Any = client or boto3.client("s3")
-
-    def put_page(self, key: str, html: str, page_class: PageClass) -> bool:
-        """Write the page unless the object already holds these bytes (its content hash is in
-        its metadata), so retries and rebuilds do not churn the CDN. True when written."""
-        body = html.encode("utf-8")
-        digest = hashlib.sha256(body).hexdigest()
-        if self._digest(key) == digest:
-            return False
-        with translated("s3:PutObject"):
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=key,
-                Body=body,
-                ContentType="text/html; charset=utf-8",
-                CacheControl=CACHE_CONTROL[page_class],
-                Metadata={CONTENT_HASH: digest},
-            )
-        return True
-
-    def _digest(self, key: str) -> str | None:
-        try:
-            with translated("s3:HeadObject"):
-                head = self.client.head_object(Bucket=self.bucket, Key=key)
-        except PermanentError as error:
-            if caused_by(error, "404", "403", "NoSuchKey"):
-                return None
-            raise
-        return str(head.get("Metadata", {}).get(CONTENT_HASH, "")) or None
-
-    def delete_page(self, key: str) -> bool:
-        if self._digest(key) is None:
-            return False
-        with translated("s3:DeleteObject"):
-            self.client.delete_object(Bucket=self.bucket, Key=key)
-        return True
+def listed_values(listed: Listed) -> dict[str, Any]:
+    return {
+        "source_key": listed.source_key,
+        "title": listed.title,
+        "url": listed.url,
+        "display_date": listed.display_date,
+        "date_utc": listed.date_utc,
+        "excerpt": listed.excerpt,
+        "month": listed.month,
+    }
 
 
-class S3Reports:
-    """Rejection reports: private JSON objects in the source bucket, under `reports/` (outside
-    the `posts/` prefix that notifies the pipeline, so writing one triggers nothing)."""
-
-    def __init__(self, bucket: str, client: Any = None) -> None:
-        self.bucket = bucket
-        self.client: Any = client or boto3.client("s3")
-
-    def put_report(self, source_key: str, report: dict[str, Any]) -> None:
-        body = json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
-        with translated("s3:PutObject"):
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=report_key(source_key),
-                Body=body,
-                ContentType="application/json; charset=utf-8",
-            )
-
-    def delete_report(self, source_key: str) -> None:
-        """Delete the report if there is one (a delete of nothing would still leave a delete
-        marker in the versioned bucket)."""
-        key = report_key(source_key)
-        try:
-            with translated("s3:HeadObject"):
-                self.client.head_object(Bucket=self.bucket, Key=key)
-        except PermanentError as error:
-            if caused_by(error, "404", "NoSuchKey"):
-                return
-            raise
-        with translated("s3:DeleteObject"):
-            self.client.delete_object(Bucket=self.bucket, Key=key)
+def membership_items(listed: Listed | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The listing items a live post has: one in ALL and one per category and tag."""
+    if listed is None:
+        return {}
+    sk = membership_sk(listed)
+    base = listed_values(listed)
+    members = {("ALL", sk): {"PK": "ALL", "SK": sk} | base}
+    for kind, term in listed.terms():
+        pk = listing_pk(kind, term.slug)
+        members[(pk, sk)] = {"PK": pk, "SK": sk, "name": term.name} | base
+    return members
 
 
-class CloudFrontInvalidator:
-    """One invalidation per batch of changed index pages."""
+def counter_changes(old: Listed | None, new: Listed | None) -> dict[tuple[str, str, str], int]:
+    """Counter deltas (PK, SK, display name): per-spelling totals of each category and tag
+    (`CATS`/`TAGS`, `<slug>#<spelling>`) and per-month totals (`MONTHS#…`, `YYYY-MM`)."""
+    deltas: dict[tuple[str, str, str], int] = {}
+    for listed, sign in ((old, -1), (new, 1)):
+        if listed is None:
+            continue
+        for kind, term in listed.terms():
+            for key in (
+                (taxonomy_pk(kind), f"{term.slug}#{term.name}", term.name),
+                (months_pk(kind, term.slug), listed.month, listed.month),
+            ):
+                deltas[key] = deltas.get(key, 0) + sign
+    return {key: delta for key, delta in deltas.items() if delta}
 
-    def __init__(self, distribution_id: str, client: Any = None) -> None:
-        self.distribution_id = distribution_id
-        self.client: Any = client or boto3.client("cloudfront")
 
-    def invalidate(self, paths: list[str]) -> None:
-        if not paths:
-            return
-        with translated("cloudfront:CreateInvalidation"):
-            self.client.create_invalidation(
-                DistributionId=self.distribution_id,
-                InvalidationBatch={
-                    "Paths": {"Quantity": len(paths), "Items": paths},
-                    "CallerReference": f"pressroom-{time.time_ns()}",
-                },
-            )
+def term_counts(rows: Iterable[tuple[str, int]]) -> list[TermCount]:
+    """Taxonomy rows (`<slug>#<spelling>`, count) to one TermCount per slug with posts: the total,
+    and as name the spelling most posts use (ties: the smallest), whatever the order of events."""
+    spellings: dict[str, dict[str, int]] = {}
+    for sk, count in rows:
+        slug, _, name = sk.partition("#")
+        spellings.setdefault(slug, {})[name or slug] = count
+    counts = []
+    for slug in sorted(spellings):
+        names = {name: count for name, count in spellings[slug].items() if count > 0}
+        if names:
+            name = min(names, key=lambda n: (-names[n], n))
+            counts.append(TermCount(slug, name, sum(names.values())))
+    return counts
+
+
+# Items per commit: the post, its rejection, two URL claims, and for each category and tag a
+# membership (new and old), a per-spelling count and a per-month count (twice when they move),
+# plus the home listing (new and old).
+MAX_TRANSACTION_ITEMS = 100
+
+
+def commit_items(terms: int) -> int:
+    """The most items one commit of a post with this many categories and tags writes."""
+    return 6 * terms + 7
+
+
+def check_commit_fits(max_categories: int, max_tags: int) -> None:
+    """A post and all its listings are committed in one transaction: refuse limits that could
+    not be."""
+    if commit_items(max_categories + max_tags) > MAX_TRANSACTION_ITEMS:
+        raise ValueError(
+            "limits.max_categories + limits.max_tags must be at most 15: "
+            "a post and all its listings are committed in one DynamoDB transaction"
+        )
+
+
+class DynamoTableChanges:
+    """The table's stream images read as changes to what index pages are made of."""
+
+    def index_changes(self, images: Iterable[Mapping[str, Any]]) -> list[IndexChange]:
+        changes: list[IndexChange] = []
+        for image in images:
+            pk, sk = str(image.get("PK", "")), str(image.get("SK", ""))
+            head, _, slug = pk.partition("#")
+            if pk == "ALL":
+                changes.append(IndexChange("listing", None, "", sk.split("#", 1)[0]))
+            elif head in ("CAT", "TAG"):
+                kind: TaxonomyKind = "category" if head == "CAT" else "tag"
+                changes.append(IndexChange("listing", kind, slug, sk.split("#", 1)[0]))
+            elif pk in ("CATS", "TAGS"):
+                # a count item per spelling: `<slug>#<spelling>`
+                kind = "category" if pk == "CATS" else "tag"
+                changes.append(IndexChange("term", kind, sk.partition("#")[0]))
+            elif head == "MONTHS":
+                kind_code, _, term = slug.partition("#")
+                kind = "category" if kind_code == "CAT" else "tag"
+                changes.append(IndexChange("months", kind, term))
+        return changes
 
 
 class DynamoPostRepository:
     """The posts table (one table, items described in README, "Data model")."""
 
-    def __init__(self, table: str, client: Any = None) -> None:
+    def __init__(self, table: str, client: DynamoDBClient) -> None:
         self.table = table
-        self.client: Any = client or boto3.client("dynamodb")
+        self.client = client
 
     # -- items <-> records ------------------------------------------------------------------
     def _item(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -333,8 +236,8 @@ class DynamoPostRepository:
         )
 
     # -- reads ------------------------------------------------------------------------------
-    def _query(self, **request: Any) -> Iterator[dict[str, Any]]:
-        request = {"TableName": self.table, "ConsistentRead": True} | request
+    def _query(self, **conditions: Any) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {"TableName": self.table, "ConsistentRead": True} | conditions
         limit = cast(int | None, request.get("Limit"))
         seen = 0
         while True:
@@ -506,7 +409,7 @@ class DynamoPostRepository:
         operations, labels = self._operations(commit)
         try:
             with translated("dynamodb:TransactWriteItems"):
-                self.client.transact_write_items(TransactItems=operations)
+                self.client.transact_write_items(TransactItems=cast(Any, operations))
         except (PermanentError, TransientError) as error:
             reasons = _cancellation_codes(error)
             failed = [
@@ -615,52 +518,6 @@ class DynamoPostRepository:
         return operations, labels
 
 
-class EventBridgeScheduler:
-    """EventBridge Scheduler one-time schedules that send a post's notification to the queue."""
-
-    def __init__(self, group: str, target_arn: str, role_arn: str, client: Any = None) -> None:
-        self.group = group
-        self.target_arn = target_arn
-        self.role_arn = role_arn
-        self.client: Any = client or boto3.client("scheduler")
-
-    @staticmethod
-    def name(source_key: str) -> str:
-        return "post-" + hashlib.sha256(source_key.encode()).hexdigest()[:40]
-
-    def schedule(self, source_key: str, at: datetime, notification: dict[str, Any]) -> None:
-        request = {
-            "Name": self.name(source_key),
-            "GroupName": self.group,
-            "ScheduleExpression": f"at({at.astimezone(UTC):%Y-%m-%dT%H:%M:%S})",
-            "ScheduleExpressionTimezone": "UTC",
-            "FlexibleTimeWindow": {"Mode": "OFF"},
-            "Target": {
-                "Arn": self.target_arn,
-                "RoleArn": self.role_arn,
-                "Input": json.dumps(notification, ensure_ascii=False),
-            },
-            "ActionAfterCompletion": "DELETE",
-            "Description": f"publish {source_key}"[:512],
-        }
-        try:
-            with translated("scheduler:CreateSchedule"):
-                self.client.create_schedule(**request)
-        except PermanentError as error:
-            if not caused_by(error, "ConflictException"):
-                raise
-            with translated("scheduler:UpdateSchedule"):
-                self.client.update_schedule(**request)
-
-    def cancel(self, source_key: str) -> None:
-        try:
-            with translated("scheduler:DeleteSchedule"):
-                self.client.delete_schedule(Name=self.name(source_key), GroupName=self.group)
-        except PermanentError as error:
-            if not caused_by(error, "ResourceNotFoundException"):
-                raise
-
-
 def _cancellation_codes(error: Exception) -> list[str]:
     cause = error.__cause__
     if not isinstance(cause, ClientError):
@@ -671,37 +528,3 @@ def _cancellation_codes(error: Exception) -> list[str]:
 
 def _cancelled(error: Exception) -> bool:
     return "ConditionalCheckFailed" in _cancellation_codes(error)
-
-
-def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
-    """Adapters for the deployed (or local) resources named in the settings."""
-    session = session or boto3.session.Session()
-
-    def client(service: str) -> Any:
-        return session.client(service, endpoint_url=settings.endpoint_url)
-
-    s3 = client("s3")
-    invalidator = (
-        CloudFrontInvalidator(settings.distribution_id, client("cloudfront"))
-        if settings.distribution_id
-        else None
-    )
-    scheduler = (
-        EventBridgeScheduler(
-            settings.schedule_group,
-            settings.schedule_target_arn,
-            settings.scheduler_role_arn,
-            client("scheduler"),
-        )
-        if settings.schedule_target_arn
-        else None
-    )
-    return Pipeline.wire(
-        SiteRenderer.from_directory(settings.templates_dir),
-        S3Source(settings.source_bucket, s3),
-        S3Site(settings.site_bucket, s3),
-        DynamoPostRepository(settings.posts_table, client("dynamodb")),
-        invalidator,
-        scheduler,
-        S3Reports(settings.source_bucket, s3),
-    )

@@ -1,0 +1,151 @@
+"""S3: the source bucket (posts), the site bucket (pages) and rejection reports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from pressroom.adapters.errors import caused_by, translated
+from pressroom.errors import (
+    PermanentError,
+    SourceMissing,
+)
+from pressroom.model import (
+    RenderedPage,
+    SourceObject,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+CONTENT_HASH = "content-sha256"
+
+
+class S3Source:
+    """The source bucket."""
+
+    def __init__(self, bucket: str, client: S3Client) -> None:
+        self.bucket = bucket
+        self.client = client
+
+    def read(self, key: str, version_id: str | None, max_bytes: int) -> SourceObject:
+        request: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if version_id:
+            request["VersionId"] = version_id
+        try:
+            with translated("s3:GetObject"):
+                response = self.client.get_object(**request)
+                with response["Body"] as body:
+                    data = body.read(max_bytes + 1)
+        except PermanentError as error:
+            if caused_by(error, "NoSuchKey", "NoSuchVersion", "404", "MethodNotAllowed"):
+                raise SourceMissing(f"{key} ({version_id or 'current'}) is gone") from error
+            raise
+        return SourceObject(key, response.get("VersionId") or version_id, data)
+
+    def current_version(self, key: str) -> str | None:
+        try:
+            with translated("s3:HeadObject"):
+                response = self.client.head_object(Bucket=self.bucket, Key=key)
+        except PermanentError as error:
+            if caused_by(error, "404", "NoSuchKey", "405", "MethodNotAllowed"):
+                return None
+            raise
+        return str(response.get("VersionId") or "null")
+
+    def list_keys(self, prefix: str) -> Iterable[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        with translated("s3:ListObjectsV2"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield item["Key"]
+
+
+class S3Site:
+    """The site bucket: one object per page, with its content type and cache policy."""
+
+    def __init__(self, bucket: str, client: S3Client) -> None:
+        self.bucket = bucket
+        self.client = client
+
+    def put_page(self, key: str, page: RenderedPage) -> bool:
+        """Write the page unless the object already holds these bytes (its content hash is in
+        its metadata), so retries and rebuilds do not churn the CDN. True when written."""
+        body = page.body
+        digest = hashlib.sha256(body).hexdigest()
+        if self._digest(key) == digest:
+            return False
+        with translated("s3:PutObject"):
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentType=page.content_type,
+                CacheControl=page.cache_control,
+                Metadata={CONTENT_HASH: digest},
+            )
+        return True
+
+    def _digest(self, key: str) -> str | None:
+        try:
+            with translated("s3:HeadObject"):
+                head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except PermanentError as error:
+            if caused_by(error, "404", "403", "NoSuchKey"):
+                return None
+            raise
+        return str(head.get("Metadata", {}).get(CONTENT_HASH, "")) or None
+
+    def delete_page(self, key: str) -> bool:
+        if self._digest(key) is None:
+            return False
+        with translated("s3:DeleteObject"):
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        return True
+
+
+# Rejection reports live in the source bucket under this prefix, outside `posts/` (which notifies).
+REPORTS_PREFIX = "reports/"
+
+
+def report_key(source_key: str) -> str:
+    """The key of a source file's rejection report in the source bucket."""
+    return f"{REPORTS_PREFIX}{source_key}.json"
+
+
+class S3Reports:
+    """Rejection reports: private JSON objects in the source bucket, under `reports/` (outside
+    the `posts/` prefix that notifies the pipeline, so writing one triggers nothing)."""
+
+    def __init__(self, bucket: str, client: S3Client) -> None:
+        self.bucket = bucket
+        self.client = client
+
+    def put_report(self, source_key: str, report: dict[str, Any]) -> None:
+        body = json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
+        with translated("s3:PutObject"):
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=report_key(source_key),
+                Body=body,
+                ContentType="application/json; charset=utf-8",
+            )
+
+    def delete_report(self, source_key: str) -> None:
+        """Delete the report if there is one (a delete of nothing would still leave a delete
+        marker in the versioned bucket)."""
+        key = report_key(source_key)
+        try:
+            with translated("s3:HeadObject"):
+                self.client.head_object(Bucket=self.bucket, Key=key)
+        except PermanentError as error:
+            if caused_by(error, "404", "NoSuchKey"):
+                return
+            raise
+        with translated("s3:DeleteObject"):
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def location(self, source_key: str) -> str:
+        return report_key(source_key)

@@ -1,0 +1,106 @@
+"""The composition root: the use cases wired to one set of adapters, built once per container
+from the settings the handler read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from pressroom.adapters.cloudfront import CloudFrontInvalidator
+from pressroom.adapters.dynamodb import DynamoPostRepository, DynamoTableChanges, check_commit_fits
+from pressroom.adapters.s3 import S3Reports, S3Site, S3Source
+from pressroom.adapters.scheduler import EventBridgeScheduler
+from pressroom.config import Settings
+from pressroom.ports import (
+    Invalidator,
+    PostRepository,
+    PublicationScheduler,
+    ReportStore,
+    SiteStore,
+    SourceStore,
+    TableChanges,
+)
+from pressroom.render import SiteRenderer
+from pressroom.usecases.indexes import IndexBuilder
+from pressroom.usecases.publish import Publisher
+from pressroom.usecases.rebuild import Progress, Rebuilder
+
+# The functions time out after 30 s: a call gives up well before, and retries stay inside it.
+CLIENT_CONFIG = Config(
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"mode": "standard", "total_max_attempts": 3},
+)
+
+
+@dataclass
+class Pipeline:
+    """The use cases of one container: publish a change, build stale index pages, rebuild."""
+
+    publish: Publisher
+    build_indexes: IndexBuilder
+    table_changes: TableChanges
+
+    def rebuilder(self, progress: Progress | None = None) -> Rebuilder:
+        rebuilder = Rebuilder(self.publish, self.build_indexes)
+        if progress is not None:
+            rebuilder.progress = progress
+        return rebuilder
+
+    @classmethod
+    def wire(
+        cls,
+        renderer: SiteRenderer,
+        source: SourceStore,
+        site: SiteStore,
+        repository: PostRepository,
+        invalidator: Invalidator | None = None,
+        scheduler: PublicationScheduler | None = None,
+        reports: ReportStore | None = None,
+        table_changes: TableChanges | None = None,
+    ) -> Pipeline:
+        return cls(
+            Publisher(renderer, source, site, repository, scheduler, reports=reports),
+            IndexBuilder(renderer, site, repository, invalidator),
+            table_changes or DynamoTableChanges(),
+        )
+
+
+def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
+    """Adapters for the deployed (or local) resources named in the settings."""
+    session = session or boto3.session.Session()
+    client: Callable[..., Any] = lambda service: session.client(  # noqa: E731
+        service, endpoint_url=settings.endpoint_url, config=CLIENT_CONFIG
+    )
+    renderer = SiteRenderer.from_directory(settings.templates_dir)
+    limits = renderer.config.limits
+    check_commit_fits(limits.max_categories, limits.max_tags)
+    s3 = client("s3")
+    invalidator = (
+        CloudFrontInvalidator(settings.distribution_id, client("cloudfront"))
+        if settings.distribution_id
+        else None
+    )
+    scheduler = (
+        EventBridgeScheduler(
+            settings.schedule_group,
+            settings.schedule_target_arn,
+            settings.scheduler_role_arn,
+            client("scheduler"),
+        )
+        if settings.schedule_target_arn
+        else None
+    )
+    return Pipeline.wire(
+        renderer,
+        S3Source(settings.source_bucket, s3),
+        S3Site(settings.site_bucket, s3),
+        DynamoPostRepository(settings.posts_table, client("dynamodb")),
+        invalidator,
+        scheduler,
+        S3Reports(settings.source_bucket, s3),
+    )

@@ -1,0 +1,120 @@
+"""The post body: CommonMark with raw HTML, optional sanitizing, its excerpt and its links."""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from html.parser import HTMLParser
+
+import nh3
+from markdown_it import MarkdownIt
+
+from pressroom.model import Post
+from pressroom.urls import SiteUrls
+
+_EXCERPT_CHARS = 140
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True})
+
+
+def render_markdown(text: str) -> str:
+    """CommonMark to HTML; raw HTML passes through untouched."""
+    return str(_markdown().render(text))
+
+
+def body_html(text: str, *, sanitize: bool) -> str:
+    """The body's HTML; with `sanitize`, cleaned with nh3 (scripts, event handlers,
+    javascript: URLs, iframes and styles removed)."""
+    rendered = render_markdown(text)
+    return nh3.clean(rendered) if sanitize else rendered
+
+
+_VOID_ELEMENTS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of an HTML fragment (skips scripts, styles and display:none elements)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID_ELEMENTS:
+            if tag == "br" and not self._hidden_depth:
+                self.parts.append(" ")
+            return
+        if self._hidden_depth:
+            self._hidden_depth += 1
+            return
+        style = (dict(attrs).get("style") or "").replace(" ", "").lower()
+        if tag in ("script", "style") or "display:none" in style:
+            self._hidden_depth = 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID_ELEMENTS:
+            return
+        if self._hidden_depth:
+            self._hidden_depth -= 1
+        elif tag in ("p", "li", "blockquote", "h1", "h2", "h3", "h4", "div", "tr"):
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden_depth:
+            self.parts.append(data)
+
+
+def excerpt(body_html: str, limit: int = _EXCERPT_CHARS) -> str:
+    """Plain text from the start of the body, for listings."""
+    extractor = _TextExtractor()
+    extractor.feed(body_html)
+    text = " ".join("".join(extractor.parts).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            target = dict(attrs).get("href")
+            if target:
+                self.links.append(html.unescape(target))
+
+
+def body_links(body_html: str) -> list[str]:
+    collector = _LinkCollector()
+    collector.feed(body_html)
+    return collector.links
+
+
+def internal_links(post: Post, urls: SiteUrls) -> list[str]:
+    """Site paths the post's body links to (links that leave the site are not listed)."""
+    paths: list[str] = []
+    for link in body_links(post.body_html):
+        path = urls.internal_path(link, post.url)
+        if path is not None and path not in paths:
+            paths.append(path)
+    return paths

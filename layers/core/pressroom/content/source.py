@@ -1,0 +1,65 @@
+"""A source file's bytes to text: size, encoding and NUL checks, before anything is parsed."""
+
+from __future__ import annotations
+
+from pressroom.config import SiteConfig
+from pressroom.errors import InvalidPost
+from pressroom.model import PostProblem
+
+
+def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
+    """Check size and encoding before anything is parsed; the text with any BOM removed."""
+    limit = config.limits.max_source_bytes
+    if len(raw) > limit:
+        raise InvalidPost(
+            source_key,
+            [
+                PostProblem(
+                    "file",
+                    f"is over the size limit of {limit:,} bytes",
+                    "split the post or move large media to assets/",
+                )
+            ],
+        )
+    if not raw.strip():
+        raise InvalidPost(source_key, [PostProblem("file", "is empty", "upload the post's text")])
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise InvalidPost(source_key, [PostProblem("file", "is UTF-32", "save the file as UTF-8")])
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidPost(source_key, [PostProblem("file", "is UTF-16", "save the file as UTF-8")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        guess = _guess_encoding(raw)
+        raise InvalidPost(
+            source_key,
+            [
+                PostProblem(
+                    "file",
+                    f"is not UTF-8 (byte 0x{raw[error.start]:02x}){guess}",
+                    "save the file as UTF-8",
+                    line,
+                )
+            ],
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InvalidPost(
+            source_key,
+            [PostProblem("file", "contains NUL bytes", "save it as plain UTF-8 text", line)],
+        )
+    return text
+
+
+def _guess_encoding(raw: bytes) -> str:
+    sample = raw[:4096]
+    if sample.count(0) * 3 > len(sample):  # ASCII in UTF-16 is every other byte zero
+        return "; it looks like UTF-16"
+    for name, label in (("gb18030", "GBK/GB18030"), ("big5", "Big5")):
+        try:
+            raw.decode(name)
+        except UnicodeDecodeError:
+            continue
+        return f"; it looks like {label}"
+    return ""
