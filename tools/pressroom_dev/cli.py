@@ -230,6 +230,11 @@ class Summary:
 
 def run_demo(project_dir: Path, posts_dir: Path, out_dir: Path) -> Summary:
     """Create the template's resources in moto, upload posts, drain the pipeline, download."""
+    # read first: an unreadable file stops the demo before anything has started
+    files = [
+        ("posts/" + path.relative_to(posts_dir).as_posix(), path.read_bytes())
+        for path in sorted(p for p in posts_dir.rglob("*") if p.is_file())
+    ]
     for name, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
@@ -246,9 +251,8 @@ def run_demo(project_dir: Path, posts_dir: Path, out_dir: Path) -> Summary:
         pipeline = pipeline_from_settings(settings, session)
         summary = Summary(out=str(out_dir))
         s3 = session.client("s3")
-        for path in sorted(p for p in posts_dir.rglob("*") if p.is_file()):
-            key = "posts/" + path.relative_to(posts_dir).as_posix()
-            s3.put_object(Bucket=settings.source_bucket, Key=key, Body=path.read_bytes())
+        for key, body in files:
+            s3.put_object(Bucket=settings.source_bucket, Key=key, Body=body)
             summary.uploaded += 1
         stack.drain(lambda function, event: stack.invoke(function, event, pipeline=pipeline))
         repository = DynamoPostRepository(settings.posts_table, session.client("dynamodb"))
