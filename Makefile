@@ -26,7 +26,7 @@ $(LOCAL_STAMP): $(LOCK) requirements-local.txt pyproject.toml tools/pyproject.to
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r $(LOCK) -r requirements-local.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e . -e tools
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . -e tools
 	touch $@
 
 # The lock is a constraint here: the dev tools cannot move what the layer ships.
