@@ -12,8 +12,11 @@ from urllib.parse import quote, quote_plus
 
 import boto3
 
-from conftest import CREDENTIALS, REGION, START_POSTS, TAG, Pressroom, free_ports
 from pressroom_dev.stack import local_name
+from support.aws import CREDENTIALS, REGION
+from support.posts import START_POSTS, TAG
+from support.processes import free_ports
+from support.serve import Pressroom
 
 NOT_FOUND_TEXT = "页面不存在"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from pressroom_dev.cli import broken_generated_links, main
+from support.paths import ROOT
 
 CORPUS = (
     Path(os.environ.get("PRESSROOM_CORPUS", ROOT.parent / "shared" / "corpus" / "finews")) / "posts"

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from conftest import Harness, PostFactory, sqs_event
 from pressroom.errors import TransientError
 from pressroom.pipeline import IndexBuilder
 from pressroom.render import Entry
 from pressroom.site import PageRef, TaxonomyKind
+from support.events import sqs_event
+from support.harness import Harness
+from support.posts import PostFactory
 
 LANDING = "category/xiamenribao.html"
 POST_PAGE = "xiamenribao/2026/03/20/port.html"

@@ -1,0 +1,15 @@
+"""Paths in the repository that tests read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+EVENTS = ROOT / "events"
+EXAMPLE_POSTS = ROOT / "examples" / "posts"
+TESTS = ROOT / "tests"
+GOLDEN = TESTS / "golden"
+FIXTURE_POSTS = TESTS / "fixtures" / "posts"
+# Where tests leave screenshots, logs and other output for a person to look at.
+TEST_OUTPUT = ROOT / "test-output"
