@@ -1,10 +1,12 @@
 """Helpers shared by the test tiers; tests import them as `from support.<module> import …`.
 
 conftest.py files hold fixtures only (each builds its object from here and yields it), and no
-test imports from a conftest; tests/unit/test_test_layout.py keeps it that way. Expectations are
-stated here or in the tests, not imported from the product (pressroom, pressroom_dev).
+test imports from a conftest or from another test module; tests/unit/test_test_layout.py keeps
+it that way. Expectations are stated here or in the tests, not imported from the product
+(pressroom, pressroom_dev).
 
-* paths.py      ROOT, TEMPLATES, EVENTS, EXAMPLE_POSTS, GOLDEN, FIXTURE_POSTS, TEST_OUTPUT
+* paths.py      ROOT, TEMPLATES, EVENTS, EXAMPLE_POSTS, GOLDEN, FIXTURE_POSTS, TEST_OUTPUT,
+                CORPUS (the news site's real posts, when present)
 * aws.py        the local AWS as the tests expect it: REGION, ACCOUNT_ID, CREDENTIALS (for boto3
                 clients of serve's endpoint) and LOCAL_ENVIRONMENT (handlers on moto)
 * events.py     load_event (a sample of events/), sqs_event (an SQS batch of received messages)

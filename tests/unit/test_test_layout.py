@@ -2,7 +2,8 @@
 
 A conftest.py holds fixtures and hooks; importing from one (`from conftest import …`) depends on
 which tier's conftest pytest happened to import first under that name. tests/serving.py became
-tests/support/processes.py. And a test states what it expects instead of importing the product's
+tests/support/processes.py. Nor does a test import from another test module (what two share
+belongs in support). And a test states what it expects instead of importing the product's
 constant for it (the literal "reports/", not pressroom.config.REPORTS_PREFIX).
 """
 
@@ -47,12 +48,12 @@ def test_the_tests_are_found() -> None:
     assert {"unit/test_test_layout.py", "support/harness.py", "integration/conftest.py"} <= names
 
 
-def test_no_test_imports_from_a_conftest_or_serving() -> None:
+def test_no_test_imports_from_a_conftest_serving_or_another_test() -> None:
     offenders = [
         f"{where(path, line)} imports {module}"
         for path, tree in modules()
         for line, module, _ in imported(tree)
-        if module.split(".")[0] in FORBIDDEN
+        if module.split(".")[0] in FORBIDDEN or module.split(".")[-1].startswith("test_")
     ]
     assert offenders == [], "import shared helpers from tests/support instead:\n" + "\n".join(
         offenders
