@@ -3,24 +3,53 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two install steps, each done once (a stamp file) and again when one of its inputs changes:
+# LOCAL_STAMP, the runtime lock + moto + both packages (enough for `make demo` and `snapshot`);
+# STAMP, the whole dev toolchain over it (`make test`, `lint`, `typecheck`, `build`, ...).
+LOCAL_STAMP := $(VENV)/.installed-local
 STAMP := $(VENV)/.installed
+# The exact packages the CoreLayer ships; `make lock` regenerates it for the Lambda runtime.
+LOCK := layers/core/requirements.txt
+LOCK_PYTHON := 3.11
+LOCK_PLATFORM := x86_64-manylinux2014
+# `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest that the constraints allow.
+LOCK_FLAGS ?=
 # checkov has a venv of its own: its dependencies conflict with requirements-dev.txt's pins.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install demo snapshot test lint typecheck unit integration e2e e2e-deps soak build clean
+.PHONY: install install-local lock demo snapshot test lint typecheck unit integration e2e e2e-deps soak build clean
 
-$(STAMP): requirements-dev.txt layers/core/requirements.txt pyproject.toml tools/pyproject.toml
+$(LOCAL_STAMP): $(LOCK) requirements-local.txt pyproject.toml tools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/python -m pip install --quiet --no-deps -e tools
+	$(BIN)/python -m pip install --quiet -r $(LOCK) -r requirements-local.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . -e tools
 	touch $@
 
+# The lock is a constraint here: the dev tools cannot move what the layer ships.
+$(STAMP): $(LOCAL_STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c $(LOCK)
+	touch $@
+
+install-local: $(LOCAL_STAMP)
+
 install: $(STAMP)
+
+# uv keeps the versions already in $(LOCK) unless LOCK_FLAGS=--upgrade; requirements-dev.txt's
+# pins constrain the runtime's direct dependencies.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --quiet $(LOCK_FLAGS) \
+		--python-version $(LOCK_PYTHON) --python-platform $(LOCK_PLATFORM) \
+		--constraint requirements-dev.txt --output-file $(LOCK)
+	{ echo "# What the CoreLayer ships, every package pinned: SAM's BuildMethod python$(LOCK_PYTHON) pip-installs"; \
+	  echo "# this file into the layer. Do not edit it: \`make lock\` regenerates it with uv from the root"; \
+	  echo "# pyproject.toml's dependencies, held to requirements-dev.txt's pins, for the Lambda runtime"; \
+	  echo "# (Python $(LOCK_PYTHON), $(LOCK_PLATFORM)), with the command below."; \
+	  cat $(LOCK); } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
@@ -28,10 +57,10 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
 	touch $@
 
-demo: install
+demo: $(LOCAL_STAMP)
 	$(BIN)/pressroom serve --posts examples/posts
 
-snapshot: install
+snapshot: $(LOCAL_STAMP)
 	$(BIN)/pressroom demo --posts examples/posts --out _site --json _site.json --no-serve
 
 # checkov fails on any finding; each suppression is in template.yaml with its reason.

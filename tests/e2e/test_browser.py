@@ -7,15 +7,15 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from conftest import (
+from support.posts import (
     NEWEST_BODY,
     NEWEST_CATEGORY,
     NEWEST_PATH,
     NEWEST_TITLE,
     POST_NEWEST,
     START_POSTS,
-    Pressroom,
 )
+from support.serve import Pressroom
 
 NEW_TITLE = "厦门港夜间作业效率再提升 船舶在港时间缩短三小时"
 BROKEN_POST = "2026-05-04-broken-quote.md"

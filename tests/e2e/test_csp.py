@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Route
 
-from conftest import ROOT, Pressroom
 from pressroom_dev.serve import security_headers
 from pressroom_dev.stack import load_template
+from support.paths import ROOT
+from support.serve import Pressroom
 
 HEADERS = security_headers(load_template(ROOT / "template.yaml"))
 CSP = HEADERS["Content-Security-Policy"]

@@ -12,8 +12,11 @@ from urllib.parse import quote, quote_plus
 
 import boto3
 
-from conftest import CREDENTIALS, REGION, START_POSTS, TAG, Pressroom, free_ports
 from pressroom_dev.stack import local_name
+from support.aws import CREDENTIALS, REGION
+from support.posts import START_POSTS, TAG
+from support.processes import free_ports
+from support.serve import Pressroom
 
 NOT_FOUND_TEXT = "页面不存在"
 
@@ -73,9 +76,10 @@ def test_status_endpoint_and_status_command(pressroom: Pressroom) -> None:
     # When `pressroom status` asks a port where nothing listens
     (dead_port,) = free_ports(1)
     result = pressroom.cli("status", "--site-url", f"http://127.0.0.1:{dead_port}")
-    # Then it says so and exits 2
-    assert result.returncode == 2
-    assert "pressroom serve is not answering" in result.stdout
+    # Then it says so in one line on stderr and exits 3 (cannot reach)
+    assert result.returncode == 3
+    assert result.stderr.startswith("pressroom status: pressroom serve is not answering on")
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
 
 
 def test_pages_are_served_like_cloudfront(pressroom: Pressroom) -> None:

@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_demo import CORPUS
 
-from conftest import ROOT
 from pressroom_dev.cli import main
 from pressroom_dev.folder import build_site, source_files
+from support.paths import CORPUS, ROOT
 
 
 def files(root: Path) -> dict[str, bytes]:

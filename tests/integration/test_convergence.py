@@ -28,10 +28,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from conftest import ROOT, Harness, sqs_event
 from pressroom.composition import pipeline_from_settings
 from pressroom_dev.folder import build_site
-from pressroom_dev.stack import REGION, LambdaContext, LocalStack
+from pressroom_dev.stack import LambdaContext, LocalStack
+from support.aws import REGION
+from support.events import sqs_event
+from support.harness import Harness
+from support.paths import ROOT
 
 NAMES = ["2026-01-05-alpha.md", "2026-02-10-beta.md", "2026-02-11-gamma.md", "2026-03-01-delta.md"]
 TITLES = ["港口吞吐量创新高", "地铁6号线开通", "银行年报发布", "汇率中间价上调"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from conftest import Harness, PostFactory
+from support.harness import Harness
+from support.posts import PostFactory
 
 
 def requests_for_one_upload(

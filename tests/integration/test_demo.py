@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from pressroom_dev.cli import broken_generated_links, main
-
-CORPUS = (
-    Path(os.environ.get("PRESSROOM_CORPUS", ROOT.parent / "shared" / "corpus" / "finews")) / "posts"
-)
+from support.paths import CORPUS, ROOT
 
 
 def run_demo(posts: Path, tmp_path: Path) -> dict:

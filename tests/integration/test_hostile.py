@@ -38,12 +38,10 @@ from hostile.corpus import (
 from markupsafe import escape
 from moto import mock_aws
 
-from conftest import ROOT, Harness
-from pressroom.composition import pipeline_from_settings
 from pressroom.config import SiteConfig
 from pressroom.urls import SiteUrls, href, key_for_url
-from pressroom_dev.cli import LOCAL_ENVIRONMENT
-from pressroom_dev.stack import REGION, LocalStack
+from support.aws import LOCAL_ENVIRONMENT, REGION
+from support.harness import Harness
 
 CASES = load_cases()
 REPORTS_PREFIX = "reports/"
@@ -92,9 +90,7 @@ def site() -> Iterator[Site]:
         patch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
         patch.delenv("AWS_PROFILE", raising=False)
         with mock_aws():
-            session = boto3.session.Session(region_name=REGION)
-            stack = LocalStack(ROOT, session).create()
-            harness = Harness(stack, pipeline_from_settings(stack.settings(), session), session)
+            harness = Harness.create(boto3.session.Session(region_name=REGION))
             result = Site(harness, site_config(), {})
             for name, raw in baseline_posts().items():
                 harness.upload(name, raw)

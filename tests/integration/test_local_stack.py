@@ -6,8 +6,9 @@ import json
 import time
 from typing import Any
 
-from conftest import Harness, PostFactory
 from pressroom_dev.stack import EventPump
+from support.harness import Harness
+from support.posts import PostFactory
 
 
 def wait_until(condition: Any, timeout: float = 20.0) -> bool:

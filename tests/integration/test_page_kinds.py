@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from fixtures.page_kind import titles
 
-from conftest import ROOT, Harness, PostFactory
 from pressroom import pages
 from pressroom.composition import pipeline_from_settings
 from pressroom_dev.folder import build_site
+from support.harness import Harness
+from support.paths import ROOT
+from support.posts import PostFactory
 
 TEMPLATE = "<ul>{% for entry in entries %}<li>{{ entry.title }}</li>{% endfor %}</ul>\n"
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
-from conftest import Harness, PostFactory, load_event, sqs_event
 from pressroom.errors import TransientError
 from pressroom.model import SourceObject
+from support.events import load_event, sqs_event
+from support.harness import Harness
+from support.posts import PostFactory
 
 POST_KEY = "xiamenribao/2026/03/20/port.html"
 

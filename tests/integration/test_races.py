@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from conftest import Harness, PostFactory, sqs_event
 from pressroom.errors import TransientError
 from pressroom.model import Entry, PageRef, RenderedPage, TaxonomyKind
 from pressroom.usecases.indexes import IndexBuilder
+from support.events import sqs_event
+from support.harness import Harness
+from support.posts import PostFactory
 
 LANDING = "category/xiamenribao.html"
 POST_PAGE = "xiamenribao/2026/03/20/port.html"

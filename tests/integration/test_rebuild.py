@@ -6,8 +6,10 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from conftest import ROOT, Harness, PostFactory
 from pressroom.composition import Pipeline, pipeline_from_settings
+from support.harness import Harness
+from support.paths import ROOT
+from support.posts import PostFactory
 
 PAGE = "xiamenribao/2026/03/20/port.html"
 

@@ -12,16 +12,17 @@ import pytest
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from conftest import Harness, PostFactory, sqs_event
-from pressroom.adapters.s3 import REPORTS_PREFIX
 from pressroom.errors import TransientError
 from pressroom_dev.cli import Target, deployed_status, status_text
+from support.events import sqs_event
+from support.harness import Harness
+from support.posts import PostFactory
 
 BROKEN_TITLE = '---\ntitle: "港口"创新"高"\ndate: 2026-03-20 16:12:47 +0800\n---\n<p>正文</p>\n'
 
 
 def report(harness: Harness, name: str) -> dict[str, Any] | None:
-    key = f"{REPORTS_PREFIX}posts/{name}.json"
+    key = f"reports/posts/{name}.json"
     bucket = harness.settings.source_bucket
     listed = harness.s3.list_objects_v2(Bucket=bucket, Prefix=key).get("Contents", [])
     if not listed:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import Harness, PostFactory
+from support.harness import Harness
+from support.posts import PostFactory
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 FUTURE = "2026-03-10 09:00:00 +0800"

@@ -36,11 +36,11 @@ from typing import Any
 import boto3
 import pytest
 
-import serving
 from pressroom.urls import key_for_url, slugify
 from pressroom_dev.cli import broken_generated_links
 from pressroom_dev.folder import build_site
-from serving import free_ports, local_environment, stop_process_group
+from support import processes
+from support.processes import free_ports, local_environment, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "soak"
@@ -228,7 +228,7 @@ def writer_loop(
 
 
 def log_tail(lines: int = 60) -> str:
-    return serving.log_tail(SERVE_LOG, lines)
+    return processes.log_tail(SERVE_LOG, lines)
 
 
 @dataclass

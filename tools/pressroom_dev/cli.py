@@ -1,21 +1,184 @@
-"""The `pressroom` command: `demo` runs the real pipeline on moto and shows the result."""
+"""The `pressroom` command: `demo` runs the real pipeline on moto and shows the result.
+
+Every command finds its site (the folder holding template.yaml and templates/site.yaml) through
+`find_project`, and every failure ends as one sentence on stderr with one of the exit codes
+below (README, "Commands and exit codes"); no traceback reaches the terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import http.server
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from pressroom.urls import key_for_url
+
+if TYPE_CHECKING:
+    from pressroom.render import SiteRenderer
+
+# Exit codes, one meaning each (README, "Commands and exit codes").
+EXIT_OK = 0
+EXIT_PROBLEMS = 1  # the command ran and found problems (a rejected post, not idle in time)
+EXIT_USAGE = 2  # bad arguments, a missing or wrong path, not a site folder, a broken site.yaml
+EXIT_UNREACHABLE = 3  # the AWS endpoint, stack, credentials or site server cannot be used
+EXIT_NOT_FOUND = 4  # the object the command names does not exist (unpublish of an unknown key)
+EXIT_INTERNAL = 70  # a bug: an error nobody anticipated (PRESSROOM_DEBUG=1 shows where)
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+PROJECT_ENV = "PRESSROOM_PROJECT"
+DEBUG_ENV = "PRESSROOM_DEBUG"
+NO_SITE_HINT = "run inside a site's folder, pass --project DIR, or set PRESSROOM_PROJECT"
+
+
+class CommandFailed(Exception):
+    """A failure the command explains itself: one sentence for stderr and an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def client_config(read_timeout: int = 10, attempts: int = 2) -> Any:
+    """Short timeouts and few retries: a dead endpoint is reported in seconds, not minutes."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=2,
+        read_timeout=read_timeout,
+        retries={"max_attempts": attempts, "mode": "standard"},
+    )
+
+
+def address_problem(error: OSError, host: str, port: int, option: str) -> str:
+    """Why a server cannot listen on host:port, and what to pass instead."""
+    if error.errno == errno.EADDRINUSE:
+        return f"{host}:{port} is already in use: stop what listens there, or pass another {option}"
+    if error.errno == errno.EACCES:
+        return (
+            f"{host}:{port}: permission denied (ports below 1024 need root): pass another {option}"
+        )
+    return f"cannot listen on {host}:{port} ({error.strerror or error}): check --host and {option}"
+
+
+def ensure_free(host: str, port: int, option: str) -> None:
+    """Fail before anything starts if a server could not listen on host:port (moto's server
+    thread would otherwise die with a traceback and leave `serve` waiting for it)."""
+    import socket
+
+    if port == 0:
+        return
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        raise CommandFailed(f"--host {host} is not an address of this machine") from error
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise CommandFailed(address_problem(error, host, port, option)) from error
+
+
+def is_site(folder: Path) -> bool:
+    return (folder / "template.yaml").is_file() and (folder / "templates" / "site.yaml").is_file()
+
+
+def find_project(
+    option: Path | None, environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Path:
+    """The site folder: `--project`, else $PRESSROOM_PROJECT, else the current folder or its
+    nearest parent holding template.yaml and templates/site.yaml."""
+    environ = os.environ if environ is None else environ
+    named = [(f"--project {option}", option)] if option is not None else []
+    if not named and environ.get(PROJECT_ENV):
+        named = [(f"{PROJECT_ENV}={environ[PROJECT_ENV]}", Path(environ[PROJECT_ENV]))]
+    for origin, folder in named:
+        resolved = (cwd or Path.cwd()) / folder.expanduser()
+        if not resolved.is_dir():
+            raise CommandFailed(f"{origin}: no such folder: name a site's folder")
+        if not is_site(resolved):
+            raise CommandFailed(
+                f"{origin} is not a pressroom site: a site's folder holds template.yaml and "
+                "templates/site.yaml"
+            )
+        return resolved.resolve()
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if is_site(folder):
+            return folder
+    raise CommandFailed(f"no pressroom site in {start} or its parents: {NO_SITE_HINT}")
+
+
+def load_renderer(project: Path) -> SiteRenderer:
+    """The site's renderer; a broken site.yaml or layout is named, not a traceback."""
+    import yaml
+    from jinja2 import TemplateError
+    from pydantic import ValidationError
+
+    from pressroom.render import SiteRenderer
+
+    site_yaml = project / "templates" / "site.yaml"
+    fix = "fix it, or pass --project for another site"
+    try:
+        return SiteRenderer.from_directory(project / "templates")
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise CommandFailed(
+            f"{site_yaml} is not a valid site configuration: {where}: {first['msg']}{more}: {fix}"
+        ) from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise CommandFailed(f"{site_yaml} is not valid YAML{line}: {fix}") from error
+    except UnicodeDecodeError as error:
+        raise CommandFailed(f"{site_yaml} is not UTF-8 text: save it as UTF-8") from error
+    except TemplateError as error:
+        raise CommandFailed(
+            f"a layout in {project / 'templates' / 'layouts'} is broken: {error}: {fix}"
+        ) from error
+
+
+def load_stack_template(project: Path) -> None:
+    """Read template.yaml once up front, so a broken one is named before anything starts."""
+    import yaml
+
+    from pressroom_dev.stack import load_template
+
+    path = project / "template.yaml"
+    try:
+        load_template(path)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise CommandFailed(f"{path} is not valid YAML{line}: fix it") from error
+    except UnicodeDecodeError as error:
+        raise CommandFailed(f"{path} is not UTF-8 text: save it as UTF-8") from error
+    except ValueError as error:
+        raise CommandFailed(f"{error}: it needs a Resources section") from error
+
+
+def site_of(args: argparse.Namespace, stack: bool = False) -> Path:
+    """Resolve the site for a command and check what it will read (site.yaml, template.yaml)."""
+    project = find_project(args.project)
+    load_renderer(project)
+    if stack:
+        load_stack_template(project)
+    args.project = project
+    return project
+
 
 LOCAL_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -67,6 +230,11 @@ class Summary:
 
 def run_demo(project_dir: Path, posts_dir: Path, out_dir: Path) -> Summary:
     """Create the template's resources in moto, upload posts, drain the pipeline, download."""
+    # read first: an unreadable file stops the demo before anything has started
+    files = [
+        ("posts/" + path.relative_to(posts_dir).as_posix(), path.read_bytes())
+        for path in sorted(p for p in posts_dir.rglob("*") if p.is_file())
+    ]
     for name, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
@@ -84,9 +252,8 @@ def run_demo(project_dir: Path, posts_dir: Path, out_dir: Path) -> Summary:
         pipeline = pipeline_from_settings(settings, session)
         summary = Summary(out=str(out_dir))
         s3 = session.client("s3")
-        for path in sorted(p for p in posts_dir.rglob("*") if p.is_file()):
-            key = "posts/" + path.relative_to(posts_dir).as_posix()
-            s3.put_object(Bucket=settings.source_bucket, Key=key, Body=path.read_bytes())
+        for key, body in files:
+            s3.put_object(Bucket=settings.source_bucket, Key=key, Body=body)
             summary.uploaded += 1
         stack.drain(lambda function, event: stack.invoke(function, event, pipeline=pipeline))
         repository = DynamoPostRepository(settings.posts_table, session.client("dynamodb"))
@@ -188,7 +355,11 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
 
 def serve_directory(directory: Path, host: str, port: int) -> None:
     handler = functools.partial(SiteRequestHandler, directory=str(directory))
-    with http.server.ThreadingHTTPServer((host, port), handler) as server:
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as error:
+        raise CommandFailed(address_problem(error, host, port, "--port")) from error
+    with server:
         print(f"serving {directory}/ on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
         try:
             server.serve_forever()
@@ -207,6 +378,34 @@ class Target:
     dead_letter_queue_url: str
     site_url: str
     indexes_dead_letter_queue_url: str = ""
+    where: str = ""  # "at http://127.0.0.1:5000" or "of the stack NAME", for messages
+
+
+def stack_outputs(session: Any, name: str) -> dict[str, str]:
+    """A deployed stack's outputs; an unknown stack is a clear error."""
+    from botocore.exceptions import ClientError
+
+    try:
+        cloudformation = session.client("cloudformation", config=client_config())
+        stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    except ClientError as error:
+        if "does not exist" not in str(error):
+            raise
+        region = session.region_name or "the default region"
+        raise CommandFailed(
+            f"no CloudFormation stack named {name} in {region}: check --stack, "
+            "AWS_PROFILE and AWS_DEFAULT_REGION",
+            EXIT_UNREACHABLE,
+        ) from error
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def output(outputs: dict[str, str], name: str, stack: str) -> str:
+    if name not in outputs:
+        raise CommandFailed(
+            f"the stack {stack} has no output {name}: is it a pressroom stack?", EXIT_UNREACHABLE
+        )
+    return outputs[name]
 
 
 def resolve_target(args: argparse.Namespace) -> Target:
@@ -216,34 +415,56 @@ def resolve_target(args: argparse.Namespace) -> Target:
 
     if args.stack:
         session = boto3.session.Session()
-        stack = session.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        outputs = stack_outputs(session, args.stack)
         return Target(
-            session.client("s3"),
-            session.client("sqs"),
-            outputs["SourceBucketName"],
-            outputs["IngestQueueUrl"],
-            outputs["DeadLetterQueueUrl"],
-            outputs["SiteUrl"].rstrip("/"),
+            session.client("s3", config=client_config()),
+            session.client("sqs", config=client_config()),
+            output(outputs, "SourceBucketName", args.stack),
+            output(outputs, "IngestQueueUrl", args.stack),
+            output(outputs, "DeadLetterQueueUrl", args.stack),
+            output(outputs, "SiteUrl", args.stack).rstrip("/"),
             outputs.get("IndexesDeadLetterQueueUrl", ""),
+            f"of the stack {args.stack}",
         )
     for name, value in LOCAL_ENVIRONMENT.items():
         if name.startswith("AWS_"):
             os.environ.setdefault(name, value)
     session = boto3.session.Session(region_name=os.environ["AWS_DEFAULT_REGION"])
-    sqs = session.client("sqs", endpoint_url=args.endpoint_url)
+    parts = urlsplit(args.endpoint_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise CommandFailed(
+            f"--endpoint-url {args.endpoint_url} is not a URL like http://127.0.0.1:5000"
+        )
+    sqs = session.client("sqs", endpoint_url=args.endpoint_url, config=client_config())
 
     def queue_url(logical_id: str) -> str:
         return str(sqs.get_queue_url(QueueName=local_name("pressroom", logical_id))["QueueUrl"])
 
     return Target(
-        session.client("s3", endpoint_url=args.endpoint_url),
+        session.client("s3", endpoint_url=args.endpoint_url, config=client_config()),
         sqs,
         local_name("pressroom", "SourceBucket"),
         queue_url("IngestQueue") if args.command == "redrive" else "",
         queue_url("IngestDeadLetterQueue") if args.command == "redrive" else "",
         args.site_url.rstrip("/"),
+        where=f"at {args.endpoint_url}",
     )
+
+
+def check_source_bucket(target: Target) -> None:
+    """The source bucket must be there: a stack that is not running is not a missing post."""
+    from botocore.exceptions import ClientError
+
+    try:
+        target.s3.head_bucket(Bucket=target.source_bucket)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+            raise
+        raise CommandFailed(
+            f"there is no source bucket {target.source_bucket} {target.where}: start "
+            "`pressroom serve`, or pass the right --endpoint-url or --stack",
+            EXIT_UNREACHABLE,
+        ) from error
 
 
 def source_key(name: str) -> str:
@@ -251,19 +472,46 @@ def source_key(name: str) -> str:
     return name if name.startswith("posts/") else "posts/" + Path(name).name
 
 
+def read_sources(names: Sequence[str]) -> list[tuple[str, str, bytes]]:
+    """(path, source key, bytes) of each named file and of every file in each named folder,
+    all read before anything is done with them: a missing or unreadable path stops the command
+    before it has changed anything."""
+    from pressroom_dev.folder import source_files
+
+    sources: list[tuple[str, str, bytes]] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            sources += [(str(file), key, file.read_bytes()) for key, file in source_files(path)]
+        elif path.is_file():
+            sources.append((name, source_key(name), path.read_bytes()))
+        elif path.exists():
+            raise CommandFailed(
+                f"{name} is not a regular file or a folder (a pipe, socket or device)"
+            )
+        else:
+            raise CommandFailed(f"{name}: no such file or folder")
+    return sources
+
+
 def publish_files(args: argparse.Namespace) -> int:
     from pressroom.content import parse_post
     from pressroom.errors import InvalidPost
-    from pressroom.render import SiteRenderer
     from pressroom.urls import href
 
-    renderer = SiteRenderer.from_directory(args.project / "templates")
+    renderer = load_renderer(args.project)
+    sources = read_sources(args.files)
+    if not sources:
+        raise CommandFailed(f"nothing to publish: {', '.join(args.files)} holds no files")
+    paths_of: dict[str, str] = {}
+    for path, key, _ in sources:
+        if paths_of.setdefault(key, path) != path:
+            raise CommandFailed(
+                f"{paths_of[key]} and {path} would both be uploaded as {key}: publish one of them"
+            )
     target = resolve_target(args)
     failures = 0
-    for name in args.files:
-        path = Path(name)
-        key = source_key(name)
-        raw = path.read_bytes()
+    for _, key, raw in sources:
         target.s3.put_object(Bucket=target.source_bucket, Key=key, Body=raw)
         try:
             post = parse_post(key, raw, renderer.config, renderer.post_layouts)
@@ -279,22 +527,11 @@ def publish_files(args: argparse.Namespace) -> int:
 
 def check_files(args: argparse.Namespace) -> int:
     """Validate local files as the pipeline would; non-zero exit when any would be rejected."""
-    from pressroom.render import SiteRenderer
     from pressroom.urls import href
-    from pressroom_dev.folder import check_sources, source_files
+    from pressroom_dev.folder import check_sources
 
-    renderer = SiteRenderer.from_directory(args.project / "templates")
-    sources: list[tuple[str, str, bytes]] = []
-    for name in args.paths:
-        path = Path(name)
-        if path.is_dir():
-            sources += [(str(file), key, file.read_bytes()) for key, file in source_files(path)]
-        elif path.is_file():
-            sources.append((name, source_key(name), path.read_bytes()))
-        else:
-            print(f"{name}: no such file or folder", file=sys.stderr)
-            return 2
-    results = check_sources(sources, renderer)
+    renderer = load_renderer(args.project)
+    results = check_sources(read_sources(args.paths), renderer)
     failed = [result for result in results if result.problems]
     if args.json:
         print(
@@ -325,10 +562,33 @@ def check_files(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def exists(target: Target, key: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        target.s3.head_object(Bucket=target.source_bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
 def unpublish_keys(args: argparse.Namespace) -> int:
+    """Delete posts; every key is checked first, and if one is not there nothing is deleted
+    (a mistyped takedown must not look done)."""
     target = resolve_target(args)
-    for name in args.keys:
-        key = source_key(name)
+    check_source_bucket(target)
+    keys = list(dict.fromkeys(source_key(name) for name in args.keys))
+    missing = [key for key in keys if not exists(target, key)]
+    if missing:
+        raise CommandFailed(
+            f"{', '.join(missing)}: not in the source bucket {target.source_bucket} "
+            f"{target.where}, so nothing was deleted: check the name "
+            "(`pressroom status` lists what is published)",
+            EXIT_NOT_FOUND,
+        )
+    for key in keys:
         target.s3.delete_object(Bucket=target.source_bucket, Key=key)
         print(f"{key}: deleted; its pages will be taken down")
     return 0
@@ -436,22 +696,36 @@ def show_status(args: argparse.Namespace) -> int:
     import time
     import urllib.error
 
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    parts = urlsplit(args.site_url)
+    if not args.stack and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise CommandFailed(f"--site-url {args.site_url} is not a URL like http://127.0.0.1:8000")
     deadline = time.monotonic() + args.timeout
+    target = resolve_target(args) if args.stack else None
     while True:
         try:
-            target = resolve_target(args) if args.stack else None
             status = deployed_status(target) if target else fetch_status(args.site_url)
-        except (BotoCoreError, ClientError) as error:
-            print(f"cannot read the stack {args.stack}: {error}")
-            return 2
+        except urllib.error.HTTPError as error:
+            raise CommandFailed(
+                f"{args.site_url} answered {error.code} for the status page: it is not "
+                "`pressroom serve`; pass its --site-url",
+                EXIT_UNREACHABLE,
+            ) from error
         except (urllib.error.URLError, OSError) as error:
             if not args.wait or time.monotonic() > deadline:
-                print(f"pressroom serve is not answering on {args.site_url}: {error}")
-                return 2
+                reason = getattr(error, "reason", None) or error
+                raise CommandFailed(
+                    f"pressroom serve is not answering on {args.site_url} ({reason}): "
+                    "start it with `pressroom serve`, or pass its --site-url",
+                    EXIT_UNREACHABLE,
+                ) from error
             time.sleep(0.5)
             continue
+        except (ValueError, KeyError) as error:
+            raise CommandFailed(
+                f"{args.site_url} did not answer a pressroom status report: it is not "
+                "`pressroom serve`; pass its --site-url",
+                EXIT_UNREACHABLE,
+            ) from error
         if not args.wait or status["idle"] or time.monotonic() > deadline:
             break
         time.sleep(0.2 if target is None else 5)
@@ -467,10 +741,11 @@ def rebuild_command(args: argparse.Namespace) -> int:
     mode = "reconcile" if args.reconcile_only else "rebuild"
     if args.stack:
         session = boto3.session.Session()
-        stack = session.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-        response = session.client("lambda").invoke(
-            FunctionName=outputs["RebuildFunctionName"],
+        outputs = stack_outputs(session, args.stack)
+        # one attempt, and long enough to wait for a whole rebuild: a retry would run it twice
+        function = session.client("lambda", config=client_config(read_timeout=900, attempts=1))
+        response = function.invoke(
+            FunctionName=output(outputs, "RebuildFunctionName", args.stack),
             Payload=json.dumps({"mode": mode, "workers": args.workers}).encode(),
         )
         print(response["Payload"].read().decode())
@@ -478,10 +753,12 @@ def rebuild_command(args: argparse.Namespace) -> int:
     from pressroom.composition import pipeline_from_settings
     from pressroom_dev.stack import REGION, LocalStack
 
+    project = site_of(args, stack=True)
+    check_source_bucket(resolve_target(args))  # a dead endpoint fails here, fast
     for name, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     session = boto3.session.Session(region_name=REGION)
-    local = LocalStack(args.project.resolve(), session, endpoint_url=args.endpoint_url)
+    local = LocalStack(project, session, endpoint_url=args.endpoint_url)
     pipeline = pipeline_from_settings(local.settings(), session)
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -509,12 +786,17 @@ def build_command(args: argparse.Namespace) -> int:
     from pressroom_dev.folder import build_site, source_files
 
     if not args.src.is_dir():
-        print(f"{args.src} is not a folder")
-        return 2
-    if args.out.exists():
-        shutil.rmtree(args.out)
+        raise CommandFailed(
+            f"{args.src} is a file, not a folder: pass the folder of posts (e.g. _posts)"
+            if args.src.exists()
+            else f"{args.src}: no such folder"
+        )
+    if args.out.exists() and not args.out.is_dir():
+        raise CommandFailed(f"--out {args.out} is a file: pass a folder for the site")
     started = time.perf_counter()
     sources = [(key, path.read_bytes()) for key, path in source_files(args.src)]
+    if args.out.exists():
+        shutil.rmtree(args.out)
     report = build_site(sources, args.project / "templates", args.out, args.jobs)
     elapsed = time.perf_counter() - started
     print(
@@ -530,12 +812,19 @@ def build_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pressroom", description=__doc__)
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pressroom",
+        description=__doc__,
+        epilog="exit codes: 0 ok; 1 problems found; 2 usage, path or site folder; "
+        "3 AWS endpoint, stack or server unreachable; 4 no such object; 70 bug; 130 interrupted",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="run the real pipeline on moto over a folder of posts")
-    demo.add_argument("--posts", type=Path, default=Path("examples/posts"))
+    demo.add_argument(
+        "--posts", type=Path, help="a folder of posts (default: the site's examples/posts)"
+    )
     demo.add_argument("--out", type=Path, default=Path("_site"))
     demo.add_argument("--json", type=Path, help="also write the summary as JSON here")
     demo.add_argument("--no-serve", action="store_true", help="do not serve the result")
@@ -582,35 +871,65 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--site-url", default="http://127.0.0.1:8000")
     for command in (demo, serve, publish, build, rebuild, check):
         command.add_argument(
-            "--project", type=Path, default=Path("."), help="template.yaml's folder"
+            "--project",
+            type=Path,
+            help=f"the site's folder (default: ${PROJECT_ENV}, else this folder or a parent "
+            "holding template.yaml and templates/site.yaml)",
         )
-    args = parser.parse_args(argv)
+    return parser
 
-    if args.command in ("demo", "serve") and not (args.project / "template.yaml").is_file():
-        parser.error(f"no template.yaml in {args.project.resolve()} (use --project)")
-    for folder in ("posts", "watch"):
-        value = getattr(args, folder, None)
-        if value is not None and not value.is_dir():
-            parser.error(f"--{folder} {value} is not a folder")
-    if args.command == "demo":
-        summary = run_demo(args.project.resolve(), args.posts, args.out)
-        print(summary.text())
-        if args.json:
-            args.json.write_text(
-                json.dumps(asdict(summary), ensure_ascii=False, indent=2), encoding="utf-8"
-            )
-        if not args.no_serve:
-            serve_directory(args.out, args.host, args.port)
-        return 0
-    if args.command == "build":
-        return build_command(args)
-    if args.command == "serve":
-        from pressroom_dev.serve import serve as run_serve
 
-        return run_serve(
-            args.project.resolve(), args.host, args.port, args.aws_port, args.posts, args.watch
+def folder_option(option: str, value: Path | None) -> None:
+    if value is not None and not value.is_dir():
+        raise CommandFailed(
+            f"{option} {value} is a file, not a folder: pass a folder of posts"
+            if value.exists()
+            else f"{option} {value}: no such folder"
         )
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    project = site_of(args, stack=True)
+    posts = args.posts if args.posts is not None else project / "examples" / "posts"
+    folder_option("--posts", posts)
+    if args.out.exists() and not args.out.is_dir():
+        raise CommandFailed(f"--out {args.out} is a file: pass a folder for the site")
+    if args.json is not None and args.json.is_dir():
+        raise CommandFailed(f"--json {args.json} is a folder: pass a file name for the summary")
+    if not args.no_serve:
+        ensure_free(args.host, args.port, "--port")
+    summary = run_demo(project, posts, args.out)
+    print(summary.text())
+    if args.json:
+        args.json.write_text(
+            json.dumps(asdict(summary), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    if not args.no_serve:
+        serve_directory(args.out, args.host, args.port)
+    return EXIT_OK
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from pressroom_dev.serve import serve as run_serve
+
+    project = site_of(args, stack=True)
+    folder_option("--posts", args.posts)
+    folder_option("--watch", args.watch)
+    for folder in (args.posts, args.watch):
+        if folder is not None:
+            read_sources([str(folder)])  # an unreadable file stops serve before it starts
+    ensure_free(args.host, args.aws_port, "--aws-port")
+    ensure_free(args.host, args.port, "--port")
+    return run_serve(project, args.host, args.port, args.aws_port, args.posts, args.watch)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command in ("build", "check", "publish"):
+        site_of(args)
     handlers = {
+        "demo": demo_command,
+        "serve": serve_command,
+        "build": build_command,
         "status": show_status,
         "check": check_files,
         "publish": publish_files,
@@ -619,6 +938,142 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rebuild": rebuild_command,
     }
     return handlers[args.command](args)
+
+
+def _endpoint(error: Exception, args: argparse.Namespace) -> str:
+    """The endpoint a botocore error was about, as scheme://host:port."""
+    url = str(getattr(error, "kwargs", {}).get("endpoint_url") or "")
+    if url:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+    if getattr(args, "stack", None):
+        return "AWS"
+    return str(getattr(args, "endpoint_url", "") or os.environ.get("AWS_ENDPOINT_URL") or "AWS")
+
+
+def explain(error: BaseException, args: argparse.Namespace) -> tuple[int, str]:
+    """The exit code and the one sentence for a failure."""
+    import urllib.error
+
+    import yaml
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionClosedError,
+        CredentialRetrievalError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+        ProfileNotFound,
+        ReadTimeoutError,
+    )
+    from jinja2 import TemplateError
+    from pydantic import ValidationError
+
+    from pressroom.errors import PressroomError
+
+    if isinstance(error, CommandFailed):
+        return error.code, error.message
+    if isinstance(error, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted"
+    if isinstance(error, PressroomError) and isinstance(
+        error.__cause__, BotoCoreError | ClientError
+    ):
+        return explain(error.__cause__, args)
+    if isinstance(error, EndpointConnectionError | ConnectionClosedError | ReadTimeoutError):
+        fix = (
+            "check the network and the region"
+            if getattr(args, "stack", None)
+            else "start `pressroom serve`, or pass the right --endpoint-url or --stack"
+        )
+        return EXIT_UNREACHABLE, f"cannot reach the AWS endpoint {_endpoint(error, args)}: {fix}"
+    if isinstance(
+        error,
+        NoCredentialsError | PartialCredentialsError | CredentialRetrievalError | ProfileNotFound,
+    ):
+        return EXIT_UNREACHABLE, (
+            f"no usable AWS credentials ({error}): set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or run `aws configure`"
+        )
+    if isinstance(error, NoRegionError):
+        return EXIT_UNREACHABLE, "no AWS region: set AWS_DEFAULT_REGION or use an AWS_PROFILE"
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code, message = str(details.get("Code", "")), str(details.get("Message", "") or error)
+        if code in ("NoSuchKey", "404", "NotFound"):
+            return EXIT_NOT_FOUND, f"{error.operation_name}: not found ({message})"
+        if code in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+            return EXIT_UNREACHABLE, (
+                f"the stack's queues are not at {_endpoint(error, args)}: start `pressroom "
+                "serve`, or pass the right --endpoint-url or --stack"
+            )
+        if code == "NoSuchBucket":
+            return EXIT_UNREACHABLE, (
+                f"the stack's bucket is not at {_endpoint(error, args)} ({message}): start "
+                "`pressroom serve`, or pass the right --endpoint-url or --stack"
+            )
+        return EXIT_UNREACHABLE, (
+            f"AWS refused {error.operation_name}: {code}: {message}: check the credentials, "
+            "the region and --stack"
+        )
+    if isinstance(error, BotoCoreError):
+        return EXIT_UNREACHABLE, f"the AWS request failed: {error}"
+    if isinstance(error, urllib.error.URLError):
+        return EXIT_UNREACHABLE, f"cannot reach the server ({error.reason}): is it running?"
+    if isinstance(error, ConnectionError):
+        return EXIT_UNREACHABLE, f"the connection failed ({error}): is the server running?"
+    if isinstance(error, UnicodeDecodeError):
+        return EXIT_USAGE, (
+            f"a file is not UTF-8 text ({error.reason} at byte {error.start}): save it as UTF-8"
+        )
+    if isinstance(error, OSError):
+        name = error.filename
+        if isinstance(error, FileNotFoundError) and name:
+            return EXIT_USAGE, f"{name}: no such file or folder"
+        if isinstance(error, IsADirectoryError) and name:
+            return EXIT_USAGE, f"{name} is a folder, where a file is expected"
+        if isinstance(error, NotADirectoryError) and name:
+            return EXIT_USAGE, f"{name}: part of this path is a file, where a folder is expected"
+        if isinstance(error, PermissionError) and name:
+            return EXIT_USAGE, f"{name}: permission denied: check who may read or write it"
+        if name:
+            return EXIT_USAGE, f"{name}: {error.strerror or error}"
+        if error.errno == errno.EADDRINUSE:
+            return EXIT_USAGE, f"{error.strerror or 'address in use'}: pass another port"
+        return EXIT_USAGE, f"{error.strerror or error}"
+    if isinstance(error, ValidationError):
+        return EXIT_USAGE, f"the site configuration is not valid: {error.errors()[0]['msg']}"
+    if isinstance(error, yaml.YAMLError):
+        first = str(error).splitlines()[0] if str(error) else "broken YAML"
+        return EXIT_USAGE, f"a YAML file cannot be read: {first}"
+    if isinstance(error, TemplateError):
+        return EXIT_USAGE, f"a layout is broken: {error}"
+    if isinstance(error, PressroomError):
+        return EXIT_PROBLEMS, f"{error}"
+    return EXIT_INTERNAL, (
+        f"unexpected error {type(error).__name__}: {error} "
+        f"(a bug; {DEBUG_ENV}=1 prints where it happened)"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure ends as one sentence on stderr and an exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # argparse has printed its usage message (code 2) or --help (0)
+        return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+    try:
+        return run(args)
+    except (Exception, KeyboardInterrupt) as error:
+        code, message = explain(error, args)
+        if os.environ.get(DEBUG_ENV):
+            import traceback
+
+            traceback.print_exception(error)
+        print(f"pressroom {args.command}: {message}", file=sys.stderr, flush=True)
+        return code
 
 
 if __name__ == "__main__":

@@ -5,17 +5,87 @@ bucket gets a delete marker; moto's DynamoDB applies a transaction's items one b
 whole tables per transaction, and sorts the whole table for every query. `install_moto_fidelity`
 adds the S3 fields and events, makes each DynamoDB write (a transaction as a whole) atomic, and
 makes a base-table query read only its partition, as DynamoDB does.
+
+Each patch is a `MotoPatch` of `PATCHES`: its name, the defect it corrects, the `Target`s of
+moto it replaces or relies on (module, attribute, the parameters it calls them with), and its
+install function. tests/integration/test_moto_patches.py checks every target's shape, and keeps
+a strict expected-failure test per patch that passes the day moto fixes the defect itself.
 """
 
 from __future__ import annotations
 
 import copy
+import importlib
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus
+
+# -- the registry -----------------------------------------------------------------------------
+PATCHED_BY = "__pressroom_patched_by__"
+"""On each value a patch installs in moto: the names of the patches it carries, oldest first."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something of moto's that a patch replaces or relies on: `attribute` (dotted, within
+    `module`); when `parameters` is given it is callable and takes at least these, in this
+    order; when `replaced`, the patch installs its own value in its place."""
+
+    module: str
+    attribute: str
+    parameters: tuple[str, ...] | None = None
+    replaced: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.module, self.attribute
+
+    def owner(self) -> Any:
+        """The module or class that holds the attribute."""
+        value: Any = importlib.import_module(self.module)
+        for part in self.attribute.split(".")[:-1]:
+            value = getattr(value, part)
+        return value
+
+    def current(self) -> Any:
+        """The attribute as it is now (patched, once installed)."""
+        return getattr(self.owner(), self.attribute.rsplit(".", 1)[-1])
+
+    def original(self) -> Any:
+        """moto's own attribute, whether or not a patch has since replaced it."""
+        return _originals.get(self.key, self.current())
+
+
+@dataclass(frozen=True)
+class MotoPatch:
+    """One correction of moto: what it fixes, what of moto's it touches, how to install it."""
+
+    name: str
+    defect: str
+    targets: tuple[Target, ...]
+    install: Callable[[], None]
+
+
+_originals: dict[tuple[str, str], Any] = {}
+
+
+def _replace(patch: str, target: Target, value: Any) -> None:
+    """Install `value` as `target`, remembering moto's own and marking `value` with `patch`."""
+    current = target.current()
+    _originals.setdefault(target.key, current)
+    setattr(value, PATCHED_BY, (*getattr(current, PATCHED_BY, ()), patch))
+    setattr(target.owner(), target.attribute.rsplit(".", 1)[-1], value)
+
+
+def patched_by(value: Any) -> tuple[str, ...]:
+    """The names of the patches `value` (a moto attribute) carries; empty if moto's own."""
+    marks = getattr(value, PATCHED_BY, ())
+    return marks if isinstance(marks, tuple) else ()
+
 
 # -- S3 event fidelity ------------------------------------------------------------------------
 _sequencer_lock = threading.Lock()
@@ -31,12 +101,29 @@ def next_sequencer() -> str:
         return f"{_last_sequencer:018X}"
 
 
-def install_moto_fidelity() -> None:
-    """Make moto's S3 notifications carry versionId and sequencer, and announce delete markers."""
-    global _installed
-    if _installed:
-        return
-    from moto.s3 import models, notifications
+_S3_EVENT = Target(
+    "moto.s3.notifications",
+    "_get_s3_event",
+    ("event_name", "bucket", "key", "notification_id"),
+    replaced=True,
+)
+_SEND_EVENT = Target(
+    "moto.s3.notifications", "send_event", ("account_id", "event_name", "bucket", "key")
+)
+_DELETE_MARKER_EVENT = Target(
+    "moto.s3.notifications", "S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT"
+)
+_DELETE_OBJECT = Target(
+    "moto.s3.models",
+    "S3Backend.delete_object",
+    ("self", "bucket_name", "key_name", "version_id", "bypass"),
+    replaced=True,
+)
+_GET_BUCKET = Target("moto.s3.models", "S3Backend.get_bucket", ("self", "bucket_name"))
+
+
+def _install_s3_event_fields() -> None:
+    """Every S3 notification carries `sequencer`, and `versionId` in a versioned bucket."""
 
     def s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
         obj: dict[str, Any] = {
@@ -68,7 +155,15 @@ def install_moto_fidelity() -> None:
             ]
         }
 
-    original_delete = models.S3Backend.delete_object
+    _replace("s3_event_fields", _S3_EVENT, s3_event)
+
+
+def _install_s3_delete_marker_event() -> None:
+    """A DeleteObject without a version id in a versioned bucket announces its delete marker
+    (s3:ObjectRemoved:DeleteMarkerCreated), as S3 does."""
+    from moto.s3 import notifications
+
+    original_delete = _DELETE_OBJECT.current()
 
     def delete_object(
         self: Any,
@@ -77,7 +172,9 @@ def install_moto_fidelity() -> None:
         version_id: str | None = None,
         bypass: bool = False,
     ) -> tuple[bool, dict[str, Any]]:
-        result = original_delete(self, bucket_name, key_name, version_id, bypass)
+        result: tuple[bool, dict[str, Any]] = original_delete(
+            self, bucket_name, key_name, version_id, bypass
+        )
         meta = result[1] if isinstance(result, tuple) else {}
         if version_id is None and meta.get("delete-marker") == "true":
             bucket = self.get_bucket(bucket_name)
@@ -90,10 +187,71 @@ def install_moto_fidelity() -> None:
             )
         return result
 
-    notifications._get_s3_event = s3_event
-    models.S3Backend.delete_object = delete_object  # type: ignore[method-assign]
-    _make_dynamodb_writes_atomic()
-    _installed = True
+    _replace("s3_delete_marker_event", _DELETE_OBJECT, delete_object)
+
+
+# -- DynamoDB ---------------------------------------------------------------------------------
+_dynamodb_lock = threading.RLock()
+"""Held by every DynamoDB write (a transaction as a whole), read, and stream append or read."""
+
+_LOCKED_BACKEND_METHODS = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "batch_write_item",
+    "get_item",
+    "query",
+    "scan",
+)
+_BACKEND_METHODS = tuple(
+    Target("moto.dynamodb.models", f"DynamoDBBackend.{name}", ("self",), replaced=True)
+    for name in _LOCKED_BACKEND_METHODS
+)
+_TRANSACT_WRITE_ITEMS = Target(
+    "moto.dynamodb.models",
+    "DynamoDBBackend.transact_write_items",
+    ("self", "transact_items"),
+    replaced=True,
+)
+_STREAM_ADD = Target("moto.dynamodb.models.table", "StreamShard.add", ("self",), replaced=True)
+_STREAM_GET = Target("moto.dynamodb.models.table", "StreamShard.get", ("self",), replaced=True)
+_MODELS_COPY = Target("moto.dynamodb.models", "copy", replaced=True)
+_TABLE = Target("moto.dynamodb.models.table", "Table")
+_DYNAMO_TYPE = Target("moto.dynamodb.models.dynamo_type", "DynamoType", ("type_as_dict",))
+_TABLE_QUERY = Target(
+    "moto.dynamodb.models.table",
+    "Table.query",
+    (
+        "self",
+        "hash_key",
+        "range_comparison",
+        "range_objs",
+        "limit",
+        "exclusive_start_key",
+        "scan_index_forward",
+        "projection_expressions",
+        "index_name",
+    ),
+    replaced=True,
+)
+_TABLE_ALL_ITEMS = Target("moto.dynamodb.models.table", "Table.all_items", ("self",), replaced=True)
+
+
+def _atomic(method: Callable[..., Any]) -> Callable[..., Any]:
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _dynamodb_lock:
+            return method(*args, **kwargs)
+
+    return locked
+
+
+def _install_dynamodb_atomic_writes() -> None:
+    """Each DynamoDB write, a transaction as a whole, happens at once: moto applies a
+    transaction's items one by one and lets other threads' reads and writes in between, and
+    gives concurrent stream records the same sequence number."""
+    for target in (*_BACKEND_METHODS, _TRANSACT_WRITE_ITEMS, _STREAM_ADD, _STREAM_GET):
+        if hasattr(target.owner(), target.attribute.rsplit(".", 1)[-1]):
+            _replace("dynamodb_atomic_writes", target, _atomic(target.current()))
 
 
 class _TablesByReference:
@@ -149,14 +307,35 @@ class _ItemsBackup:
             del table.stream_shard.items[length:]
 
 
-def _query_one_partition() -> None:
+def _install_dynamodb_transaction_rollback() -> None:
+    """A cancelled transaction restores only the items it names and keeps the table objects.
+
+    moto backs up every table a transaction touches, whole and with its stream history, once
+    per item of the transaction, and on failure swaps the copies in (leaving stream readers on
+    a shard that no longer grows). Instead: back up only the items the transaction names, roll
+    them and the stream back on failure, and keep the table objects. Installed before
+    `dynamodb_atomic_writes`, whose lock then surrounds the backup as well as the transaction.
+    """
+    _replace("dynamodb_transaction_rollback", _MODELS_COPY, _TablesByReference())
+    original_transaction = _TRANSACT_WRITE_ITEMS.current()
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        backup = _ItemsBackup(self.tables, transact_items)
+        try:
+            original_transaction(self, transact_items)
+        except Exception:
+            backup.restore()
+            raise
+
+    _replace("dynamodb_transaction_rollback", _TRANSACT_WRITE_ITEMS, transact_write_items)
+
+
+def _install_dynamodb_partition_query() -> None:
     """moto answers every query by sorting the whole table; DynamoDB reads one partition.
     Restricting a base-table query to its partition keeps the local stack's cost per upload
     independent of the site's size, as it is on AWS."""
-    from moto.dynamodb.models.table import Table
-
-    original_query = Table.query
-    original_all_items = Table.all_items
+    original_query = _TABLE_QUERY.current()
+    original_all_items = _TABLE_ALL_ITEMS.current()
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name") or (args[6] if len(args) > 6 else None)
@@ -174,52 +353,50 @@ def _query_one_partition() -> None:
             return original_all_items(self)
         return sorted(self.items.get(partition, {}).values(), key=lambda item: item.range_key)
 
-    Table.query = query  # type: ignore[method-assign]
-    Table.all_items = all_items  # type: ignore[method-assign]
+    _replace("dynamodb_partition_query", _TABLE_QUERY, query)
+    _replace("dynamodb_partition_query", _TABLE_ALL_ITEMS, all_items)
 
 
-def _make_dynamodb_writes_atomic() -> None:
-    from moto.dynamodb import models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import StreamShard
+PATCHES: tuple[MotoPatch, ...] = (
+    MotoPatch(
+        "s3_event_fields",
+        "S3 notifications lack versionId and sequencer",
+        (_S3_EVENT, _SEND_EVENT),
+        _install_s3_event_fields,
+    ),
+    MotoPatch(
+        "s3_delete_marker_event",
+        "a delete marker in a versioned bucket is not announced",
+        (_DELETE_OBJECT, _GET_BUCKET, _SEND_EVENT, _DELETE_MARKER_EVENT),
+        _install_s3_delete_marker_event,
+    ),
+    MotoPatch(
+        "dynamodb_transaction_rollback",
+        "a cancelled transaction swaps in deep copies of its tables, stream readers stay behind",
+        (_MODELS_COPY, _TRANSACT_WRITE_ITEMS, _TABLE, _DYNAMO_TYPE),
+        _install_dynamodb_transaction_rollback,
+    ),
+    MotoPatch(
+        "dynamodb_atomic_writes",
+        "DynamoDB writes and transactions interleave under threads",
+        (*_BACKEND_METHODS, _TRANSACT_WRITE_ITEMS, _STREAM_ADD, _STREAM_GET),
+        _install_dynamodb_atomic_writes,
+    ),
+    MotoPatch(
+        "dynamodb_partition_query",
+        "a base-table query reads and sorts every item of the table",
+        (_TABLE_QUERY, _TABLE_ALL_ITEMS),
+        _install_dynamodb_partition_query,
+    ),
+)
+"""Every patch, in the order `install_moto_fidelity` installs them."""
 
-    lock = threading.RLock()
 
-    def atomic(method: Callable[..., Any]) -> Callable[..., Any]:
-        def locked(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return locked
-
-    for name in (
-        "put_item",
-        "update_item",
-        "delete_item",
-        "batch_write_item",
-        "get_item",
-        "query",
-        "scan",
-    ):
-        if hasattr(DynamoDBBackend, name):
-            setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
-    original_transaction = DynamoDBBackend.transact_write_items
-    # moto backs up every table a transaction touches, whole and with its stream history, once
-    # per item of the transaction, and on failure swaps the copies in (leaving stream readers on
-    # a shard that no longer grows). Instead: back up only the items the transaction names, roll
-    # them and the stream back on failure, and keep the table objects.
-    models.copy = _TablesByReference()  # type: ignore[assignment,attr-defined]
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        with lock:
-            backup = _ItemsBackup(self.tables, transact_items)
-            try:
-                original_transaction(self, transact_items)
-            except Exception:
-                backup.restore()
-                raise
-
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    _query_one_partition()
-    StreamShard.add = atomic(StreamShard.add)  # type: ignore[method-assign]
-    StreamShard.get = atomic(StreamShard.get)  # type: ignore[method-assign]
+def install_moto_fidelity() -> None:
+    """Install every patch of `PATCHES` into moto, once per process."""
+    global _installed
+    if _installed:
+        return
+    for patch in PATCHES:
+        patch.install()
+    _installed = True

@@ -255,8 +255,9 @@ def start_local_system(
     from moto.server import ThreadedMotoServer
 
     from pressroom.adapters.dynamodb import DynamoPostRepository
+    from pressroom_dev.delivery import EventSourceMappings
     from pressroom_dev.moto_patches import install_moto_fidelity
-    from pressroom_dev.stack import REGION, EventPump, LocalStack
+    from pressroom_dev.stack import REGION, LocalStack
 
     install_moto_fidelity()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -266,7 +267,7 @@ def start_local_system(
     session = boto3.session.Session(region_name=REGION)
     stack = LocalStack(project_dir, session, stack_name, endpoint_url=endpoint).create()
     os.environ.update(stack.environment())
-    pump = EventPump(stack, stack.invoke).start()
+    pump = EventSourceMappings(stack, stack.invoke).start()  # the mappings, in real time
     repository = DynamoPostRepository(stack.name("PostsTable"), stack.dynamodb)
     site = SiteServer(
         (host, port),

@@ -9,14 +9,12 @@ as Lambda's event source mappings deliver them. moto's own defects are corrected
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import itertools
 import json
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +26,10 @@ from typing import Any
 import yaml
 
 from pressroom.config import Settings
+from pressroom_dev.delivery import DrainReport as DrainReport
+from pressroom_dev.delivery import EventSourceMappings, Invoke
+from pressroom_dev.delivery import QueueSource as QueueSource
+from pressroom_dev.delivery import StreamSource as StreamSource
 from pressroom_dev.moto_patches import install_moto_fidelity
 
 REGION = "us-east-1"
@@ -87,28 +89,6 @@ _LOCAL_TYPES = frozenset(
 
 # -- resources and event sources --------------------------------------------------------------
 @dataclass
-class QueueSource:
-    """An SQS → function event source mapping."""
-
-    function: str
-    queue_url: str
-    queue_arn: str
-    batch_size: int
-
-
-@dataclass
-class StreamSource:
-    """A DynamoDB stream → function event source mapping."""
-
-    function: str
-    stream_arn: str
-    batch_size: int
-    max_retries: int
-    failure_queue_url: str = ""
-    iterators: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class LambdaContext:
     """The context object handlers receive (what Powertools reads from it)."""
 
@@ -122,14 +102,6 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
-
-
-@dataclass
-class DrainReport:
-    """What one drain of the event sources did."""
-
-    invocations: dict[str, int] = field(default_factory=dict)
-    failures: int = 0
 
 
 class LocalStack:
@@ -159,6 +131,7 @@ class LocalStack:
         self.dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
         self.streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
         self.scheduler = session.client("scheduler", endpoint_url=endpoint_url)
+        self._delivery: EventSourceMappings | None = None
 
     # names ------------------------------------------------------------------------------------
     def _physical(self, logical_id: str) -> str:
@@ -338,8 +311,11 @@ class LocalStack:
 
     def _map_events(self, lid: str) -> None:
         props = self._props(lid)
+        function_arn = LambdaContext(lid).invoked_function_arn
         for event in (props.get("Events") or {}).values():
             spec = event.get("Properties") or {}
+            window = float(spec.get("MaximumBatchingWindowInSeconds", 0))
+            report = "ReportBatchItemFailures" in (spec.get("FunctionResponseTypes") or [])
             if event.get("Type") == "SQS":
                 queue = _ref(spec["Queue"])
                 assert queue is not None
@@ -349,6 +325,9 @@ class LocalStack:
                         self.queue_urls[queue],
                         self.arns[queue],
                         int(spec.get("BatchSize", 10)),
+                        window=window,
+                        report_item_failures=report,
+                        function_arn=function_arn,
                     )
                 )
             elif event.get("Type") == "DynamoDB":
@@ -366,6 +345,10 @@ class LocalStack:
                         int(spec.get("BatchSize", 100)),
                         int(spec.get("MaximumRetryAttempts", 2)),
                         self.queue_urls.get(on_failure or "", ""),
+                        window=window,
+                        report_item_failures=report,
+                        bisect=bool(spec.get("BisectBatchOnFunctionError", False)),
+                        function_arn=function_arn,
                     )
                 )
 
@@ -398,95 +381,29 @@ class LocalStack:
         return module_name, attribute
 
     # delivery ---------------------------------------------------------------------------------
-    def pump_queue(
-        self,
-        source: QueueSource,
-        invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
-        retry_delay: int | None = 0,
-    ) -> int:
-        """Deliver one batch from the queue; failed messages become visible again after
-        `retry_delay` seconds, or after the queue's visibility timeout when None (the redrive
-        policy moves them to the DLQ after maxReceiveCount receives)."""
-        response = self.sqs.receive_message(
-            QueueUrl=source.queue_url,
-            MaxNumberOfMessages=min(source.batch_size, 10),
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
-        messages = response.get("Messages", [])
-        if not messages:
-            return 0
-        event = {
-            "Records": [
-                {
-                    "messageId": message["MessageId"],
-                    "receiptHandle": message["ReceiptHandle"],
-                    "body": message["Body"],
-                    "attributes": message.get("Attributes", {}),
-                    "messageAttributes": message.get("MessageAttributes", {}),
-                    "md5OfBody": message["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": source.queue_arn,
-                    "awsRegion": REGION,
-                }
-                for message in messages
-            ]
-        }
-        try:
-            result = invoke(source.function, event)
-            failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
-        except Exception:
-            failed = {message["MessageId"] for message in messages}
-        for message in messages:
-            if message["MessageId"] in failed:
-                if retry_delay is None:
-                    continue
-                self.sqs.change_message_visibility(
-                    QueueUrl=source.queue_url,
-                    ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=retry_delay,
-                )
-            else:
-                self.sqs.delete_message(
-                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
-        return len(messages)
+    def delivery(self) -> EventSourceMappings:
+        """The engine `drain` steps (one per stack, so a drain cut short resumes where it was)."""
+        if self._delivery is None:
+            self._delivery = EventSourceMappings(self, self.invoke)
+        return self._delivery
 
-    def pump_stream(
-        self, source: StreamSource, invoke: Callable[[str, dict[str, Any]], dict[str, Any]]
-    ) -> int:
-        """Deliver one batch from each shard of the stream; a failed batch is retried in place."""
-        delivered = 0
-        shards = self.streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"][
-            "Shards"
-        ]
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            if shard_id not in source.iterators:
-                source.iterators[shard_id] = self.streams.get_shard_iterator(
-                    StreamArn=source.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            response = self.streams.get_records(
-                ShardIterator=source.iterators[shard_id], Limit=source.batch_size
-            )
-            records = response.get("Records", [])
-            if not records:
-                source.iterators[shard_id] = (
-                    response.get("NextShardIterator") or source.iterators[shard_id]
-                )
-                continue
-            event = {"Records": [_lambda_stream_record(r, source.stream_arn) for r in records]}
-            for _attempt in range(source.max_retries + 1):
-                try:
-                    result = invoke(source.function, event)
-                except Exception:
-                    continue
-                if not result.get("batchItemFailures"):
-                    break
-            source.iterators[shard_id] = (
-                response.get("NextShardIterator") or source.iterators[shard_id]
-            )
-            delivered += len(records)
+    def pump_queue(self, source: QueueSource, invoke: Invoke, retry_delay: int | None = 0) -> int:
+        """One step of the queue's mapping, without waiting for its batching window; failed
+        messages become visible again after `retry_delay` seconds, or after the queue's
+        visibility timeout when None."""
+        return self.delivery().step_queue(source, invoke, retry_delay=retry_delay)
+
+    def pump_stream(self, source: StreamSource, invoke: Invoke) -> int:
+        """One batch from each shard of the stream, tried until it succeeds or its retries are
+        exhausted (then it goes to the on-failure destination). Returns the records handled."""
+        engine = self.delivery()
+        delivered = engine.step_stream(source, invoke)
+        while any(
+            shard.batches
+            for (function, _), shard in engine._shards.items()
+            if function == source.function
+        ):
+            delivered += engine.step_stream(source, invoke)
         return delivered
 
     def invoke(self, function: str, event: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -494,64 +411,17 @@ class LocalStack:
 
     def drain(
         self,
-        invoke: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+        invoke: Invoke | None = None,
         retry_delay: int = 0,
         max_rounds: int = 10_000,
         now: datetime | None = None,
     ) -> DrainReport:
-        """Deliver events until every queue and stream is empty; with `now`, schedules due
-        by then fire first."""
-        invoke = invoke or self.invoke
-        report = DrainReport()
-        for _ in range(max_rounds):
-            moved = self.fire_due_schedules(now) if now is not None else 0
-            for queue in self.queue_sources:
-                count = self.pump_queue(queue, invoke, retry_delay)
-                moved += count
-                if count:
-                    report.invocations[queue.function] = (
-                        report.invocations.get(queue.function, 0) + 1
-                    )
-            for stream in self.stream_sources:
-                count = self.pump_stream(stream, invoke)
-                moved += count
-                if count:
-                    report.invocations[stream.function] = (
-                        report.invocations.get(stream.function, 0) + 1
-                    )
-            if not moved and not self._in_flight():
-                return report
-        return report
-
-    def _in_flight(self) -> int:
-        total = 0
-        for queue in self.queue_sources:
-            attributes = self.sqs.get_queue_attributes(
-                QueueUrl=queue.queue_url,
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                ],
-            )["Attributes"]
-            total += int(attributes.get("ApproximateNumberOfMessages", 0))
-            total += int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
-        return total
-
-
-def _lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    dynamodb = dict(record["dynamodb"])
-    created = dynamodb.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
-    return {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": record.get("awsRegion", REGION),
-        "dynamodb": dynamodb,
-        "eventSourceARN": stream_arn,
-    }
+        """Deliver events until every queue and stream is empty, as the event source mappings
+        do but without waiting (`delivery.EventSourceMappings.drain`); with `now`, schedules
+        due by then fire first."""
+        return self.delivery().drain(
+            invoke or self.invoke, now=now, max_rounds=max_rounds, retry_delay=retry_delay
+        )
 
 
 _module_lock = threading.Lock()
@@ -568,220 +438,5 @@ def _load_module(name: str, path: Path) -> ModuleType:
         return module
 
 
-Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]
-
-
-class EventPump:
-    """Lambda's event source mappings, in real time: background threads that poll the ingest
-    queue and the table stream and invoke the handlers, with the template's batch sizes,
-    batching window, visibility timeout and retries."""
-
-    def __init__(self, stack: LocalStack, invoke: Invoke, poll_seconds: float = 0.1) -> None:
-        self.stack = stack
-        self.invoke = invoke
-        self.poll_seconds = poll_seconds
-        self.stopping = threading.Event()
-        self.lock = threading.Lock()
-        self.busy = 0
-        self.invocations: dict[str, int] = {}
-        self.failures: dict[str, int] = {}
-        self.buffers: dict[str, list[dict[str, Any]]] = {}
-        self.threads: list[threading.Thread] = []
-        self.windows = {
-            source.function: self._window(source.function) for source in stack.stream_sources
-        }
-
-    def _window(self, function: str) -> float:
-        for event in (self.stack._props(function).get("Events") or {}).values():
-            if event.get("Type") == "DynamoDB":
-                return float(
-                    (event.get("Properties") or {}).get("MaximumBatchingWindowInSeconds", 0)
-                )
-        return 0.0
-
-    def start(self) -> EventPump:
-        for queue in self.stack.queue_sources:
-            self.threads.append(
-                threading.Thread(target=self._queue_loop, args=(queue,), daemon=True)
-            )
-        for stream in self.stack.stream_sources:
-            self.threads.append(
-                threading.Thread(target=self._stream_loop, args=(stream,), daemon=True)
-            )
-        self.threads.append(threading.Thread(target=self._schedule_loop, daemon=True))
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=10)
-
-    def _call(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            self.busy += 1
-            self.invocations[function] = self.invocations.get(function, 0) + 1
-        try:
-            result = self.invoke(function, event)
-        except Exception:
-            with self.lock:
-                self.failures[function] = self.failures.get(function, 0) + 1
-            raise
-        finally:
-            with self.lock:
-                self.busy -= 1
-        if result.get("batchItemFailures"):
-            with self.lock:
-                self.failures[function] = self.failures.get(function, 0) + 1
-        return result
-
-    def _schedule_loop(self) -> None:
-        """EventBridge Scheduler: due one-time schedules put their input on the queue."""
-        while not self.stopping.is_set():
-            with contextlib.suppress(Exception):  # a moto hiccup: try again next second
-                self.stack.fire_due_schedules(datetime.now(UTC))
-            self.stopping.wait(1.0)
-
-    def _queue_loop(self, source: QueueSource) -> None:
-        while not self.stopping.is_set():
-            try:
-                delivered = self.stack.pump_queue(source, self._call, retry_delay=None)
-            except Exception:
-                delivered = 0
-            if not delivered:
-                self.stopping.wait(self.poll_seconds)
-
-    def _stream_loop(self, source: StreamSource) -> None:
-        buffer = self.buffers.setdefault(source.function, [])
-        first_seen = 0.0
-        window = self.windows.get(source.function, 0.0)
-        while not self.stopping.is_set():
-            was_empty = not buffer
-            try:
-                fetched = self._fetch(source, source.batch_size - len(buffer), buffer)
-            except Exception:
-                fetched = 0
-            if fetched and was_empty:
-                first_seen = time.monotonic()
-            full = len(buffer) >= source.batch_size
-            if buffer and (full or time.monotonic() - first_seen >= window):
-                batch = list(buffer)
-                event = {"Records": [_lambda_stream_record(r, source.stream_arn) for r in batch]}
-                for attempt in range(source.max_retries + 1):
-                    try:
-                        if not self._call(source.function, event).get("batchItemFailures"):
-                            break
-                    except Exception:
-                        pass
-                    self.stopping.wait(min(0.1 * 2**attempt, 2.0))
-                else:
-                    self._send_to_failure_destination(source, batch)
-                with self.lock:
-                    del buffer[: len(batch)]
-            elif not fetched:
-                self.stopping.wait(self.poll_seconds)
-
-    def _send_to_failure_destination(
-        self, source: StreamSource, batch: list[dict[str, Any]]
-    ) -> None:
-        """What Lambda sends to an on-failure destination: where the dropped batch was."""
-        if not source.failure_queue_url:
-            return
-        numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
-        self.stack.sqs.send_message(
-            QueueUrl=source.failure_queue_url,
-            MessageBody=json.dumps(
-                {
-                    "requestContext": {
-                        "functionArn": LambdaContext(source.function).invoked_function_arn,
-                        "condition": "RetryAttemptsExhausted",
-                        "approximateInvokeCount": source.max_retries + 1,
-                    },
-                    "DDBStreamBatchInfo": {
-                        "streamArn": source.stream_arn,
-                        "startSequenceNumber": numbers[0],
-                        "endSequenceNumber": numbers[-1],
-                        "batchSize": len(batch),
-                    },
-                }
-            ),
-        )
-
-    def _fetch(self, source: StreamSource, limit: int, buffer: list[dict[str, Any]]) -> int:
-        """Read up to `limit` records into the buffer; the iterator moves under the same lock,
-        so a record is always either unread or buffered (never invisible to `stream_lag`)."""
-        fetched = 0
-        if limit <= 0:
-            return fetched
-        for shard_id, iterator in self._iterators(source).items():
-            response = self.stack.streams.get_records(ShardIterator=iterator, Limit=limit)
-            records = response.get("Records", [])
-            with self.lock:
-                buffer.extend(records)
-                source.iterators[shard_id] = response.get("NextShardIterator") or iterator
-            fetched += len(records)
-        return fetched
-
-    def _iterators(self, source: StreamSource) -> dict[str, str]:
-        description = self.stack.streams.describe_stream(StreamArn=source.stream_arn)
-        for shard in description["StreamDescription"]["Shards"]:
-            if shard["ShardId"] not in source.iterators:
-                source.iterators[shard["ShardId"]] = self.stack.streams.get_shard_iterator(
-                    StreamArn=source.stream_arn,
-                    ShardId=shard["ShardId"],
-                    ShardIteratorType="TRIM_HORIZON",
-                )["ShardIterator"]
-        with self.lock:
-            return dict(source.iterators)
-
-    def stream_lag(self) -> int:
-        """Records written to the streams and not yet handled (buffered, or not yet read: those
-        are counted up to 100, enough to tell busy from idle without reading the backlog)."""
-        lag = 0
-        for source in self.stack.stream_sources:
-            with self.lock:
-                lag += len(self.buffers.get(source.function, []))
-                iterators = list(source.iterators.values())
-            for iterator in iterators:
-                response = self.stack.streams.get_records(ShardIterator=iterator, Limit=100)
-                lag += len(response.get("Records", []))
-        return lag
-
-    def status(self) -> dict[str, Any]:
-        queues = {"waiting": 0, "in_flight": 0, "dead_letters": 0, "failed_index_batches": 0}
-        for queue in self.stack.queue_sources:
-            attributes = self._queue_attributes(queue.queue_url)
-            queues["waiting"] += attributes[0]
-            queues["in_flight"] += attributes[1]
-            for lid in self.stack.dead_letter_queues(queue.queue_url):
-                queues["dead_letters"] += sum(self._queue_attributes(self.stack.queue_urls[lid]))
-        for stream in self.stack.stream_sources:
-            if stream.failure_queue_url:
-                queues["failed_index_batches"] += sum(
-                    self._queue_attributes(stream.failure_queue_url)
-                )
-        lag = self.stream_lag()
-        with self.lock:
-            busy = self.busy
-            invocations = dict(self.invocations)
-            failures = dict(self.failures)
-        return {
-            "idle": not (queues["waiting"] or queues["in_flight"] or lag or busy),
-            "scheduled": len(self.stack.schedules()),
-            "queue": queues,
-            "stream": {"lag": lag},
-            "running": busy,
-            "invocations": invocations,
-            "failed_invocations": failures,
-        }
-
-    def _queue_attributes(self, url: str) -> tuple[int, int]:
-        attributes = self.stack.sqs.get_queue_attributes(
-            QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return (
-            int(attributes.get("ApproximateNumberOfMessages", 0)),
-            int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
-        )
+# The engine's threaded face, as `pressroom serve` and the tests have always named it.
+EventPump = EventSourceMappings

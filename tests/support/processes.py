@@ -1,4 +1,5 @@
-"""Helpers for tests that run `pressroom serve` as a subprocess (the e2e and soak tiers)."""
+"""Helpers for tests that run `pressroom` as a subprocess (the e2e and soak tiers): free ports,
+the environment, log tails and stopping a process group."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-REGION = "us-east-1"
+from support.aws import REGION
 
 
 def free_ports(count: int) -> list[int]:

@@ -1,0 +1,686 @@
+"""Each patch of pressroom_dev.moto_patches, checked against moto itself.
+
+Every patch has a shape test (what it replaces or relies on is still where it expects, with the
+parameters and the data it uses) and a strict expected failure: a scenario run on pristine moto
+in a fresh interpreter that asserts what AWS does. It fails while moto has the defect; the day
+moto fixes it, the test passes unexpectedly, strict xfail reports that, and the patch can go. The
+same scenario with the patches installed passes, showing the patch takes effect.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from pressroom_dev.moto_patches import (
+    PATCHES,
+    MotoPatch,
+    Target,
+    _TablesByReference,
+    install_moto_fidelity,
+    patched_by,
+)
+
+REGION = "us-east-1"
+BY_NAME = {patch.name: patch for patch in PATCHES}
+DEFECT = 1  # the scenario's script: moto behaved unlike AWS (an assertion failed)
+BROKEN = 2  # the scenario's script could not run its scenario at all
+
+# -- scenarios, each run in a fresh interpreter -----------------------------------------------
+PRELUDE = """
+import os, sys, threading, traceback
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+if PATCHED:
+    from pressroom_dev.moto_patches import install_moto_fidelity
+
+    install_moto_fidelity()
+
+
+def notified_queue(sqs, s3, bucket, events):
+    queue = sqs.create_queue(QueueName=f"{bucket}-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"QueueArn": arn["Attributes"]["QueueArn"], "Events": events}
+            ]
+        },
+    )
+    return queue
+
+
+def records(sqs, queue):
+    import json
+
+    found = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+            found.extend(json.loads(message["Body"]).get("Records", []))
+"""
+
+RUN = """
+try:
+    with mock_aws():
+        scenario()
+except AssertionError:
+    traceback.print_exc()
+    sys.exit(DEFECT)
+except BaseException:
+    traceback.print_exc()
+    sys.exit(BROKEN)
+"""
+
+VERSION_AND_SEQUENCER = """
+def scenario():
+    sqs, s3 = boto3.client("sqs"), boto3.client("s3")
+    queue = notified_queue(sqs, s3, "source", ["s3:ObjectCreated:*"])
+    first = s3.put_object(Bucket="source", Key="posts/a.md", Body=b"one")["VersionId"]
+    second = s3.put_object(Bucket="source", Key="posts/a.md", Body=b"two")["VersionId"]
+    objects = [record["s3"]["object"] for record in records(sqs, queue)]
+    assert len(objects) == 2, objects
+    for obj in objects:
+        assert "versionId" in obj and "sequencer" in obj, f"no versionId or sequencer: {obj}"
+    later = sorted(objects, key=lambda obj: int(obj["sequencer"], 16))
+    assert [obj["versionId"] for obj in later] == [first, second], objects
+"""
+
+DELETE_MARKER = """
+def scenario():
+    sqs, s3 = boto3.client("sqs"), boto3.client("s3")
+    queue = notified_queue(sqs, s3, "source", ["s3:ObjectRemoved:*"])
+    s3.put_object(Bucket="source", Key="posts/a.md", Body=b"one")
+    deleted = s3.delete_object(Bucket="source", Key="posts/a.md")
+    assert deleted["DeleteMarker"], deleted
+    found = records(sqs, queue)
+    names = [record["eventName"] for record in found]
+    assert names == ["ObjectRemoved:DeleteMarkerCreated"], f"notifications: {names}"
+    obj = found[0]["s3"]["object"]
+    assert obj["key"] == "posts/a.md" and obj.get("versionId") == deleted["VersionId"], obj
+"""
+
+CONCURRENT_TRANSACTIONS = """
+THREADS, ROUNDS = 4, 30
+
+
+def scenario():
+    # Switch threads as often as the interpreter can, so unsynchronised code interleaves.
+    sys.setswitchinterval(1e-6)
+    dynamodb = boto3.client("dynamodb")
+    table = dynamodb.create_table(
+        TableName="counters",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]
+    for pk in "AB":
+        dynamodb.put_item(TableName="counters", Item={"pk": {"S": pk}, "n": {"N": "0"}})
+    applied, errors = [], []
+    start = threading.Barrier(THREADS)
+
+    def increment_both(client):
+        start.wait()
+        for _ in range(ROUNDS):
+            try:
+                client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": "counters",
+                                "Key": {"pk": {"S": pk}},
+                                "UpdateExpression": "SET n = n + :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}},
+                            }
+                        }
+                        for pk in "AB"
+                    ]
+                )
+                applied.append(1)
+            except ClientError as error:
+                # DynamoDB may cancel a conflicting transaction; it then changes nothing.
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    errors.append(repr(error))
+            except Exception as error:
+                errors.append(repr(error))
+
+    workers = [
+        threading.Thread(target=increment_both, args=(boto3.client("dynamodb"),))
+        for _ in range(THREADS)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors, f"concurrent transactions raised: {errors[:3]}"
+    counters = {
+        pk: int(dynamodb.get_item(TableName="counters", Key={"pk": {"S": pk}})["Item"]["n"]["N"])
+        for pk in "AB"
+    }
+    assert counters == {"A": len(applied), "B": len(applied)}, (
+        f"{len(applied)} transactions applied, counters {counters}"
+    )
+    streams = boto3.client("dynamodbstreams")
+    arn = table["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    numbers = []
+    while True:
+        page = streams.get_records(ShardIterator=iterator, Limit=1000)
+        if not page["Records"]:
+            break
+        numbers += [record["dynamodb"]["SequenceNumber"] for record in page["Records"]]
+        iterator = page["NextShardIterator"]
+    assert len(numbers) == 2 + 2 * len(applied), f"{len(numbers)} stream records"
+    assert len(set(numbers)) == len(numbers), (
+        f"{len(numbers) - len(set(numbers))} stream records share a sequence number"
+    )
+"""
+
+HALF_A_TRANSACTION = """
+def scenario():
+    from moto.dynamodb.models.table import StreamShard
+
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="pair",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    for pk in "AB":
+        dynamodb.put_item(TableName="pair", Item={"pk": {"S": pk}, "n": {"N": "0"}})
+    halfway, resume = threading.Event(), threading.Event()
+    seen, errors = {}, []
+    append = StreamShard.add
+
+    def add(self, *args, **kwargs):
+        # Each write of the transaction appends its stream record once the item is stored:
+        # after the first, hold the writer until the reader has read (or five seconds pass,
+        # when the reader cannot get in while the transaction runs).
+        append(self, *args, **kwargs)
+        if threading.current_thread() is writer and not halfway.is_set():
+            halfway.set()
+            resume.wait(5)
+
+    StreamShard.add = add
+    write_client, read_client = boto3.client("dynamodb"), boto3.client("dynamodb")
+
+    def write():
+        try:
+            write_client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": "pair", "Item": {"pk": {"S": pk}, "n": {"N": "1"}}}}
+                    for pk in "AB"
+                ]
+            )
+        except Exception as error:
+            errors.append(repr(error))
+
+    def read():
+        try:
+            if not halfway.wait(30):
+                errors.append("the transaction never reached its second item")
+                return
+            for pk in "AB":
+                item = read_client.get_item(
+                    TableName="pair", Key={"pk": {"S": pk}}, ConsistentRead=True
+                )["Item"]
+                seen[pk] = int(item["n"]["N"])
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            resume.set()
+
+    writer, reader = threading.Thread(target=write), threading.Thread(target=read)
+    writer.start()
+    reader.start()
+    writer.join(60)
+    reader.join(60)
+    if errors or writer.is_alive() or reader.is_alive():
+        raise RuntimeError(f"the scenario did not run: {errors}")
+    assert seen in ({"A": 0, "B": 0}, {"A": 1, "B": 1}), (
+        f"a reader saw half a transaction: {seen}"
+    )
+"""
+
+CANCELLED_TRANSACTION = """
+def scenario():
+    dynamodb, streams = boto3.client("dynamodb"), boto3.client("dynamodbstreams")
+    table = dynamodb.create_table(
+        TableName="posts",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]
+    dynamodb.put_item(TableName="posts", Item={"pk": {"S": "taken"}})
+    arn = table["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST"
+    )["ShardIterator"]
+    try:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "posts", "Item": {"pk": {"S": "fresh"}}}},
+                {
+                    "Put": {
+                        "TableName": "posts",
+                        "Item": {"pk": {"S": "taken"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "TransactionCanceledException", error
+    else:
+        raise RuntimeError("the transaction was not cancelled")
+    dynamodb.put_item(TableName="posts", Item={"pk": {"S": "later"}})
+    seen = [
+        (record["eventName"], record["dynamodb"]["Keys"]["pk"]["S"])
+        for record in streams.get_records(ShardIterator=iterator)["Records"]
+    ]
+    assert seen == [("INSERT", "later")], f"the reader from before the transaction saw {seen}"
+    assert "Item" not in dynamodb.get_item(TableName="posts", Key={"pk": {"S": "fresh"}})
+"""
+
+PARTITION_QUERY = """
+class Watched(dict):
+    \"\"\"A partition of moto's table storage that records being read.\"\"\"
+
+    touched = set()
+
+    def _read(self):
+        Watched.touched.add(self.partition)
+
+    def values(self):
+        self._read()
+        return super().values()
+
+    def items(self):
+        self._read()
+        return super().items()
+
+    def keys(self):
+        self._read()
+        return super().keys()
+
+    def __iter__(self):
+        self._read()
+        return super().__iter__()
+
+    def __getitem__(self, key):
+        self._read()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._read()
+        return super().get(key, default)
+
+
+def scenario():
+    from moto.dynamodb.models import dynamodb_backends
+
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="posts",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    items = [("wanted", sk) for sk in "312"]
+    items += [(f"other-{p:02}", str(sk)) for p in range(20) for sk in range(5)]
+    for start in range(0, len(items), 25):
+        dynamodb.batch_write_item(
+            RequestItems={
+                "posts": [
+                    {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": sk}}}}
+                    for pk, sk in items[start : start + 25]
+                ]
+            }
+        )
+    storage = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table("posts").items
+    for partition in list(storage):
+        if partition.value != "wanted":
+            watched = Watched(storage[partition])
+            watched.partition = partition.value
+            storage[partition] = watched
+    found = dynamodb.query(
+        TableName="posts",
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "wanted"}},
+    )["Items"]
+    assert [item["sk"]["S"] for item in found] == ["1", "2", "3"], found
+    assert not Watched.touched, (
+        f"a query of one partition read {len(Watched.touched)} other partitions"
+    )
+"""
+
+
+class ScenarioBroken(Exception):
+    """The scenario did not get as far as asserting AWS's behaviour: not an expected failure."""
+
+
+def run_scenario(scenario: str, *, patched: bool) -> None:
+    """Run `scenario` (source defining `scenario()`) in a fresh interpreter, on pristine moto
+    or with the patches installed first; assert that it saw what AWS does."""
+    script = "\n".join(
+        [
+            f"PATCHED, DEFECT, BROKEN = {patched}, {DEFECT}, {BROKEN}",
+            PRELUDE,
+            textwrap.dedent(scenario),
+            RUN,
+        ]
+    )
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(path for path in sys.path if path),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    if result.returncode not in (0, DEFECT):
+        raise ScenarioBroken(f"exit status {result.returncode}\n{result.stderr}")
+    assert result.returncode == 0, f"moto behaves unlike AWS:\n{result.stderr}"
+
+
+def defect(name: str, what: str) -> pytest.MarkDecorator:
+    """Strictly expected to fail while moto has `what`; only an assertion failure counts."""
+    assert name in BY_NAME, name
+    return pytest.mark.xfail(
+        strict=True,
+        raises=AssertionError,
+        reason=f"moto {what}; pressroom_dev.moto_patches.{name} corrects it",
+    )
+
+
+# -- shape: what each patch replaces or relies on ---------------------------------------------
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+def assert_targets(patch: MotoPatch) -> None:
+    """Every target exists; a callable one takes the parameters the patch calls it with; once
+    the patches are installed, every replaced one is the patch's own."""
+    for target in patch.targets:
+        original = target.original()
+        if target.parameters is not None:
+            assert callable(original), target
+            names = list(inspect.signature(original).parameters)
+            assert names[: len(target.parameters)] == list(target.parameters), (target, names)
+    install_moto_fidelity()
+    for target in patch.targets:
+        if target.replaced:
+            assert patch.name in patched_by(target.current()), target
+            assert target.current() is not target.original(), target
+
+
+def names_used(target: Target) -> tuple[str, ...]:
+    """The global and attribute names moto's own `target` function refers to."""
+    code: Any = target.original().__code__
+    return tuple(code.co_names)
+
+
+def test_every_patch_is_covered_here() -> None:
+    """Given the registry of patches, then each has its shape test and defect tests in this
+    module, and the names are unique."""
+    assert len(BY_NAME) == len(PATCHES)
+    assert set(BY_NAME) == {
+        "s3_event_fields",
+        "s3_delete_marker_event",
+        "dynamodb_transaction_rollback",
+        "dynamodb_atomic_writes",
+        "dynamodb_partition_query",
+    }
+
+
+def test_install_is_idempotent() -> None:
+    """Given the patches installed, when installed again, then nothing is wrapped twice."""
+    install_moto_fidelity()
+    before = [target.current() for patch in PATCHES for target in patch.targets]
+    install_moto_fidelity()
+    assert [target.current() for patch in PATCHES for target in patch.targets] == before
+
+
+def test_s3_event_fields_shape(aws: None) -> None:
+    """Given moto's S3 notifications, then `_get_s3_event(event_name, bucket, key,
+    notification_id)` is looked up by `send_event` at each call (so replacing it takes
+    effect), event names carry the `s3:` prefix the patch strips, and the bucket and key it is
+    given have the name, region, ARN, versioning, size, ETag and version id the event reads."""
+    patch = BY_NAME["s3_event_fields"]
+    assert_targets(patch)
+    from moto.s3 import notifications
+    from moto.s3.models import s3_backends
+
+    assert "_get_s3_event" in names_used(Target("moto.s3.notifications", "send_event"))
+    assert notifications.S3NotificationEvent.OBJECT_CREATED_PUT_EVENT.value.startswith("s3:")
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="source")
+    s3.put_bucket_versioning(Bucket="source", VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket="source", Key="posts/a b.md", Body=b"one")["VersionId"]
+    bucket = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_bucket("source")
+    assert (bucket.name, bucket.region_name, bucket.is_versioned) == ("source", REGION, True)
+    assert bucket.arn == "arn:aws:s3:::source"
+    key = bucket.keys.getlist("posts/a b.md")[-1]
+    assert (key.name, key.size, str(key.version_id)) == ("posts/a b.md", 3, version)
+    assert str(key.etag).strip('"')
+
+
+def test_s3_delete_marker_event_shape(aws: None) -> None:
+    """Given moto's own S3Backend.delete_object(self, bucket_name, key_name, version_id,
+    bypass), when a versioned object is deleted without a version id, then it returns
+    (True, meta) with meta's `delete-marker` "true" and the marker last in `bucket.keys
+    .getlist(key)`, carrying the returned version id; DeleteObjects goes through it; and
+    `send_event` and `OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT` are there to announce it."""
+    patch = BY_NAME["s3_delete_marker_event"]
+    assert_targets(patch)
+    from moto.s3 import notifications
+    from moto.s3.models import FakeDeleteMarker, s3_backends
+
+    event = notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT
+    assert event.value == "s3:ObjectRemoved:DeleteMarkerCreated"
+    assert "delete_object" in names_used(Target("moto.s3.models", "S3Backend.delete_objects"))
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="source")
+    s3.put_bucket_versioning(Bucket="source", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="source", Key="posts/a.md", Body=b"one")
+    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    assert backend.account_id == DEFAULT_ACCOUNT_ID
+    original_delete = BY_NAME["s3_delete_marker_event"].targets[0].original()
+    result = original_delete(backend, "source", "posts/a.md", None, False)
+    assert isinstance(result, tuple) and result[0] is True
+    meta = result[1]
+    assert meta.get("delete-marker") == "true"
+    marker = backend.get_bucket("source").keys.getlist("posts/a.md")[-1]
+    assert isinstance(marker, FakeDeleteMarker)
+    assert (marker.name, str(marker.version_id)) == ("posts/a.md", meta["version-id"])
+
+
+def test_dynamodb_transaction_rollback_shape(aws: None) -> None:
+    """Given moto's own transact_write_items(self, transact_items), then it backs tables up
+    with the module's `copy.deepcopy` (so replacing `models.copy` reaches it) from
+    `self.tables`; and tables keep items as `items[DynamoType(hash)][DynamoType(range)]` (an
+    Item directly without a range key), their key attribute names, and their stream records in
+    the list `stream_shard.items` that the backup truncates."""
+    patch = BY_NAME["dynamodb_transaction_rollback"]
+    assert_targets(patch)
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.table import Table
+
+    transaction = Target("moto.dynamodb.models", "DynamoDBBackend.transact_write_items")
+    assert {"copy", "deepcopy", "tables"} <= set(names_used(transaction))
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for name, schema in (("ranged", ["pk", "sk"]), ("flat", ["pk"])):
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[
+                {"AttributeName": attribute, "KeyType": kind}
+                for attribute, kind in zip(schema, ["HASH", "RANGE"], strict=False)
+            ],
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in schema],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        dynamodb.put_item(TableName=name, Item={a: {"S": a} for a in schema})
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables
+    ranged, flat = tables["ranged"], tables["flat"]
+    assert isinstance(ranged, Table) and _TablesByReference().deepcopy(ranged) is ranged
+    assert (ranged.hash_key_attr, ranged.range_key_attr) == ("pk", "sk")
+    assert (flat.hash_key_attr, flat.range_key_attr) == ("pk", None)
+    assert isinstance(ranged.items[DynamoType({"S": "pk"})][DynamoType({"S": "sk"})], Item)
+    assert isinstance(flat.items[DynamoType({"S": "pk"})], Item)
+    assert isinstance(ranged.stream_shard.items, list) and len(ranged.stream_shard.items) == 1
+
+
+def test_dynamodb_atomic_writes_shape() -> None:
+    """Given moto's DynamoDB backend, then its reads and writes are the methods the lock wraps,
+    a transaction writes each item through them (so the lock must be, and is, reentrant), and
+    tables append stream records through StreamShard.add, which stream readers read through
+    StreamShard.get(start, quantity)."""
+    patch = BY_NAME["dynamodb_atomic_writes"]
+    assert_targets(patch)
+    transaction = Target("moto.dynamodb.models", "DynamoDBBackend.transact_write_items")
+    assert {"put_item", "update_item", "delete_item", "get_item"} <= set(names_used(transaction))
+    for method in ("put_item", "delete_item"):
+        writes = names_used(Target("moto.dynamodb.models.table", f"Table.{method}"))
+        assert {"stream_shard", "add"} <= set(writes), method
+    read = Target("moto.dynamodbstreams.models", "ShardIterator.get")
+    assert {"stream_shard", "get"} <= set(names_used(read))
+    get = Target("moto.dynamodb.models.table", "StreamShard.get").original()
+    assert list(inspect.signature(get).parameters) == ["self", "start", "quantity"]
+
+
+def test_dynamodb_partition_query_shape() -> None:
+    """Given moto's own Table.query, then `index_name` is its seventh parameter after
+    `hash_key` (where the patch looks for it), it gathers a base-table query's candidates from
+    `all_items()`, and the backend's query calls it; Item has the `range_key` the patched
+    all_items sorts by."""
+    patch = BY_NAME["dynamodb_partition_query"]
+    assert_targets(patch)
+    from moto.dynamodb.models.dynamo_type import Item
+
+    query = Target("moto.dynamodb.models.table", "Table.query")
+    parameters = list(inspect.signature(query.original()).parameters)
+    assert parameters.index("index_name") - parameters.index("hash_key") - 1 == 6
+    assert "all_items" in names_used(query)
+    assert "query" in names_used(Target("moto.dynamodb.models", "DynamoDBBackend.query"))
+    assert "range_key" in inspect.signature(Item).parameters
+
+
+# -- defects: pristine moto (strict expected failures), then patched --------------------------
+@defect("s3_event_fields", "S3 notifications lack versionId and sequencer")
+def test_moto_notifications_carry_version_and_sequencer() -> None:
+    """Given a versioned bucket notifying an SQS queue on pristine moto, when an object is put
+    twice, then each message's s3.object has its versionId and a sequencer ordering them."""
+    run_scenario(VERSION_AND_SEQUENCER, patched=False)
+
+
+def test_patched_notifications_carry_version_and_sequencer() -> None:
+    """Given the patches installed, the same scenario sees versionId and sequencer."""
+    run_scenario(VERSION_AND_SEQUENCER, patched=True)
+
+
+@defect("s3_delete_marker_event", "does not announce a delete marker")
+def test_moto_announces_a_delete_marker() -> None:
+    """Given a versioned bucket notifying an SQS queue of ObjectRemoved:* on pristine moto,
+    when an object is deleted without a version id, then ObjectRemoved:DeleteMarkerCreated
+    arrives with the marker's version id."""
+    run_scenario(DELETE_MARKER, patched=False)
+
+
+def test_patched_moto_announces_a_delete_marker() -> None:
+    """Given the patches installed, the same delete announces its delete marker."""
+    run_scenario(DELETE_MARKER, patched=True)
+
+
+@defect("dynamodb_atomic_writes", "lets a reader in halfway through a transaction")
+def test_moto_a_transaction_is_seen_whole_or_not_at_all() -> None:
+    """Given two items on pristine moto, when a transaction writing both is held after its
+    first write and another thread reads both meanwhile, then the reader sees both old values
+    or both new ones, never half the transaction.
+
+    Deterministic (moto's StreamShard.add holds the writer); free-running threads show the
+    same defect only as often as the interpreter happens to switch inside moto's writes,
+    which a loaded machine makes rare."""
+    run_scenario(HALF_A_TRANSACTION, patched=False)
+
+
+def test_patched_a_transaction_is_seen_whole_or_not_at_all() -> None:
+    """Given the patches installed, the same reader waits for the whole transaction."""
+    run_scenario(HALF_A_TRANSACTION, patched=True)
+
+
+def test_patched_concurrent_transactions_all_count_once() -> None:
+    """Given two counters with the patches installed, when four threads each run thirty
+    transactions incrementing both, then every applied transaction counts on both (none lost
+    or half applied), and the stream's records have distinct sequence numbers."""
+    run_scenario(CONCURRENT_TRANSACTIONS, patched=True)
+
+
+@defect("dynamodb_transaction_rollback", "swaps a copy of the table in on a cancelled transaction")
+def test_moto_a_cancelled_transaction_leaves_stream_readers_on_the_live_shard() -> None:
+    """Given a stream reader's iterator on pristine moto, when a transaction is cancelled by
+    its condition and then an item is put, then the reader sees the put and nothing of the
+    cancelled transaction."""
+    run_scenario(CANCELLED_TRANSACTION, patched=False)
+
+
+def test_patched_cancelled_transaction_leaves_stream_readers_on_the_live_shard() -> None:
+    """Given the patches installed, the same reader sees exactly the later put."""
+    run_scenario(CANCELLED_TRANSACTION, patched=True)
+
+
+@defect("dynamodb_partition_query", "reads every partition for a base-table query")
+def test_moto_a_query_reads_only_its_partition() -> None:
+    """Given a table of twenty-one partitions on pristine moto, when one partition is queried,
+    then its items come back in order and no other partition's storage is read."""
+    run_scenario(PARTITION_QUERY, patched=False)
+
+
+def test_patched_query_reads_only_its_partition() -> None:
+    """Given the patches installed, the same query reads its partition alone."""
+    run_scenario(PARTITION_QUERY, patched=True)

@@ -1,0 +1,95 @@
+"""The integration tier's local stack: template.yaml's resources on in-process moto, driven
+through the handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pressroom.adapters.dynamodb import DynamoPostRepository
+from pressroom.composition import Pipeline, pipeline_from_settings
+from pressroom.model import PostState
+from pressroom_dev.stack import LocalStack
+from support.events import sqs_event
+from support.paths import ROOT
+
+
+@dataclass
+class Harness:
+    """One local stack: upload and delete posts, deliver events, read the site bucket."""
+
+    stack: LocalStack
+    pipeline: Pipeline
+    session: Any
+
+    @classmethod
+    def create(cls, session: Any) -> Harness:
+        """A new stack in `session` (inside mock_aws) with the pipeline its handlers use."""
+        stack = LocalStack(ROOT, session).create()
+        return cls(stack, pipeline_from_settings(stack.settings(), session), session)
+
+    @property
+    def settings(self) -> Any:
+        return self.stack.settings()
+
+    @property
+    def s3(self) -> Any:
+        return self.stack.s3
+
+    @property
+    def repository(self) -> DynamoPostRepository:
+        return DynamoPostRepository(self.settings.posts_table, self.stack.dynamodb)
+
+    def upload(self, name: str, text: str | bytes) -> str:
+        body = text.encode() if isinstance(text, str) else text
+        response = self.s3.put_object(
+            Bucket=self.settings.source_bucket, Key=f"posts/{name}", Body=body
+        )
+        return str(response["VersionId"])
+
+    def delete(self, name: str) -> None:
+        self.s3.delete_object(Bucket=self.settings.source_bucket, Key=f"posts/{name}")
+
+    def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        return self.stack.invoke(function, event, pipeline=self.pipeline)
+
+    def drain(self) -> None:
+        self.stack.drain(self.invoke)
+
+    def take_messages(self) -> list[dict[str, Any]]:
+        """Remove every waiting notification from the ingest queue (to deliver them by hand)."""
+        source = self.stack.queue_sources[0]
+        taken = []
+        while True:
+            messages = self.stack.sqs.receive_message(
+                QueueUrl=source.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            ).get("Messages", [])
+            if not messages:
+                return taken
+            for message in messages:
+                self.stack.sqs.delete_message(
+                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+                taken.append(message)
+
+    def deliver(self, *messages: dict[str, Any]) -> dict[str, Any]:
+        """Invoke RenderPost with these messages as one SQS batch, then build the indexes."""
+        result = self.invoke("RenderPostFunction", sqs_event(messages))
+        self.drain()
+        return result
+
+    def site(self) -> dict[str, bytes]:
+        objects = {}
+        for page in self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.settings.site_bucket
+        ):
+            for item in page.get("Contents", []):
+                body = self.s3.get_object(Bucket=self.settings.site_bucket, Key=item["Key"])["Body"]
+                objects[item["Key"]] = body.read()
+        return objects
+
+    def page(self, key: str) -> str | None:
+        return self.site().get(key, b"").decode() or None
+
+    def state(self, name: str) -> PostState:
+        return self.repository.load(f"posts/{name}")
