@@ -7,8 +7,9 @@ import json
 import time
 from typing import Any
 
-from conftest import Harness, PostFactory
 from pressroom_dev.stack import EventPump
+from support.harness import Harness
+from support.posts import PostFactory
 
 Invoke = Any
 

@@ -23,6 +23,9 @@ from typing import Any
 
 import boto3
 import pytest
+from markupsafe import escape
+from moto import mock_aws
+
 from hostile.corpus import (
     Case,
     baseline_posts,
@@ -35,9 +38,6 @@ from hostile.corpus import (
     unsafe_markup,
     unsupported,
 )
-from markupsafe import escape
-from moto import mock_aws
-
 from pressroom.config import SiteConfig
 from pressroom.urls import SiteUrls, href, key_for_url
 from support.aws import LOCAL_ENVIRONMENT, REGION

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fixtures.page_kind import titles
 
+from fixtures.page_kind import titles
 from pressroom import pages
 from pressroom.composition import pipeline_from_settings
 from pressroom_dev.folder import build_site

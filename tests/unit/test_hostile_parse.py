@@ -10,6 +10,7 @@ import resource
 import time
 
 import pytest
+
 from hostile.corpus import (
     SITE_CONFIG,
     Case,
@@ -20,7 +21,6 @@ from hostile.corpus import (
     source_bytes,
     unsupported,
 )
-
 from pressroom.content import parse_post
 from pressroom.errors import InvalidPost
 from pressroom.pages.post import render_post
