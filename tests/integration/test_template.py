@@ -17,7 +17,6 @@ import re
 import subprocess
 import sys
 import sysconfig
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -1075,37 +1074,7 @@ def test_layouts_need_nothing_the_csp_forbids() -> None:
 
 
 # ---------------------------------------------------------------- 6: the build
-
-
-@pytest.fixture(scope="module")
-def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One `sam build` (no container) for all the build tests of this module."""
-    work = tmp_path_factory.mktemp("sam")
-    build_dir = work / "build"
-    # The venv first on PATH: SAM looks for `python3.11` there to pip-install the layer.
-    env = {
-        **os.environ,
-        "SAM_CLI_TELEMETRY": "0",
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    args = [
-        str(VENV_BIN / "sam"),
-        "build",
-        "--template",
-        str(TEMPLATE_PATH),
-        "--build-dir",
-        str(build_dir),
-        "--base-dir",
-        str(REPO_ROOT),
-        "--no-cached",
-    ]
-    started = time.monotonic()
-    # Run outside the repo so that nothing (.aws-sam/) is left in the work tree.
-    result = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=900)
-    print(f"sam build took {time.monotonic() - started:.1f} s")
-    if result.returncode != 0:
-        pytest.fail(f"sam build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return build_dir
+# `sam_build` (tests/integration/conftest.py): one `sam build` for the whole session.
 
 
 @pytest.mark.slow
