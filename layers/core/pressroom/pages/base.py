@@ -51,5 +51,19 @@ class PageKind(Protocol):
         ...
 
 
+class SinglePage:
+    """The part of a PageKind that a kind with exactly one page, at a fixed path, shares."""
+
+    name: str
+    template: str
+    path: str
+
+    def url(self, ref: PageRef, urls: SiteUrls) -> str:
+        return self.path
+
+    def enumerate(self, index: SiteIndex) -> Iterable[PageRef]:
+        yield PageRef(self.name)
+
+
 def html_page(text: str, cache_class: str) -> RenderedPage:
     return RenderedPage(text.encode("utf-8"), HTML, CACHE_CONTROL[cache_class])

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from pressroom.config import SiteConfig
 from pressroom.model import IndexChange, PageRef, RenderedPage
-from pressroom.pages.base import html_page
+from pressroom.pages.base import SinglePage, html_page
 from pressroom.ports import SiteIndex
 from pressroom.render import SiteRenderer
-from pressroom.urls import SiteUrls
 
 
-@dataclass(frozen=True)
-class HomePage:
-    name: str = "home"
-    template: str = "home.html"
-
-    def url(self, ref: PageRef, urls: SiteUrls) -> str:
-        return "/"
+class HomePage(SinglePage):
+    name = "home"
+    template = "home.html"
+    path = "/"
 
     def stale(self, change: IndexChange, config: SiteConfig) -> Iterable[PageRef]:
         if (change.scope == "listing" and change.kind is None) or (
             change.scope == "term" and change.kind == "category"
         ):
             yield PageRef(self.name)
-
-    def enumerate(self, index: SiteIndex) -> Iterable[PageRef]:
-        yield PageRef(self.name)
 
     def render(self, ref: PageRef, index: SiteIndex, renderer: SiteRenderer) -> RenderedPage | None:
         """The home page exists while the site has a published post."""

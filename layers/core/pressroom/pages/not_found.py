@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from pressroom.config import SiteConfig
 from pressroom.model import IndexChange, PageRef, RenderedPage
-from pressroom.pages.base import html_page
+from pressroom.pages.base import SinglePage, html_page
 from pressroom.ports import SiteIndex
 from pressroom.render import SiteRenderer
-from pressroom.urls import SiteUrls
 
 
-@dataclass(frozen=True)
-class NotFoundPage:
-    name: str = "not_found"
-    template: str = "404.html"
-
-    def url(self, ref: PageRef, urls: SiteUrls) -> str:
-        return "/404.html"
+class NotFoundPage(SinglePage):
+    name = "not_found"
+    template = "404.html"
+    path = "/404.html"
 
     def stale(self, change: IndexChange, config: SiteConfig) -> Iterable[PageRef]:
         if change.scope == "listing" and change.kind is None:
             yield PageRef(self.name)
-
-    def enumerate(self, index: SiteIndex) -> Iterable[PageRef]:
-        yield PageRef(self.name)
 
     def render(self, ref: PageRef, index: SiteIndex, renderer: SiteRenderer) -> RenderedPage | None:
         """Like the home page, it exists while the site has a published post."""
