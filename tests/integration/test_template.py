@@ -1147,3 +1147,503 @@ def test_built_function_imports_and_renders_from_the_layers(
         str(core_dir)
     )
     assert set(report["from_venv"]) <= LAMBDA_RUNTIME_MODULES, report["from_venv"]
+
+
+# ---------------------------------------------------------------- 7: alarms and dashboard
+
+ALARM_TYPE = "AWS::CloudWatch::Alarm"
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+# Values the placeholders of a !Sub take in these checks (as a deployed stack would have them).
+PSEUDO = {
+    "AWS::StackName": "pressroom",
+    "AWS::Region": "eu-west-1",
+    "AWS::AccountId": "111122223333",
+    "AWS::Partition": "aws",
+}
+
+
+def alarms(tpl: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every alarm's properties, by logical id."""
+    return {lid: res["Properties"] for lid, res in resources_of_type(tpl, ALARM_TYPE).items()}
+
+
+def alarms_on(
+    tpl: dict[str, Any], namespace: str, metric: str, dimensions: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The alarms watching this metric with exactly these dimensions."""
+    return [
+        props
+        for props in alarms(tpl).values()
+        if props.get("Namespace") == namespace
+        and props.get("MetricName") == metric
+        and {d["Name"]: d["Value"] for d in props.get("Dimensions", [])} == dimensions
+    ]
+
+
+def fires_on_any(props: dict[str, Any]) -> bool:
+    """Whether an alarm fires on the first data point above zero (a count over 5 minutes)."""
+    return (
+        props["Statistic"] == "Sum"
+        and props["Threshold"] == 0
+        and props["ComparisonOperator"] == "GreaterThanThreshold"
+        and props["Period"] == 300
+        and props["EvaluationPeriods"] == 1
+        and props["TreatMissingData"] == "notBreaching"
+    )
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """A !Sub string with its placeholders replaced; a placeholder without a value fails."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"${{{name}}} has no value"
+        return values[name]
+
+    return re.sub(r"\$\{([^}!]+)\}", value, text)
+
+
+def sub_values(tpl: dict[str, Any]) -> dict[str, str]:
+    """A value for every placeholder a !Sub of this template may name: the pseudo parameters,
+    each resource (its Ref) and the attributes the tests below read."""
+    values = dict(PSEUDO)
+    for lid, res in tpl["Resources"].items():
+        values[lid] = f"{lid.lower()}-name"
+        if res["Type"] == ALARM_TYPE:
+            name = substitute(res["Properties"]["AlarmName"]["Fn::Sub"], PSEUDO)
+            region, account = PSEUDO["AWS::Region"], PSEUDO["AWS::AccountId"]
+            values[f"{lid}.Arn"] = f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"
+        if res["Type"] == "AWS::SQS::Queue":
+            values[f"{lid}.QueueName"] = f"{lid.lower()}-queue"
+    return values
+
+
+def evaluate(value: Any, parameters: dict[str, str]) -> Any:
+    """A condition of the template (Fn::Not, Fn::Equals, Ref) evaluated for given parameters."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, argument),) = value.items()
+        if name == "Ref":
+            return parameters[argument]
+        if name == "Fn::Not":
+            return not evaluate(argument[0], parameters)
+        if name == "Fn::Equals":
+            return evaluate(argument[0], parameters) == evaluate(argument[1], parameters)
+        raise AssertionError(f"unexpected intrinsic in a condition: {name}")
+    return value
+
+
+def emitted_metric_names() -> set[str]:
+    """The names of the custom metrics the handlers publish, read from their code: each
+    `metrics.add_metric(name=...)` in functions/*/app.py. A name built from a post's outcome
+    (f"Posts{outcome.result.title()}") stands for every value of pressroom.model.Result."""
+    import ast
+    import typing
+
+    from pressroom.model import Result
+
+    def expand(node: ast.expr) -> set[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {node.value}
+        if isinstance(node, ast.JoinedStr):
+            names = {""}
+            for part in node.values:
+                if isinstance(part, ast.Constant):
+                    names = {name + str(part.value) for name in names}
+                    continue
+                assert isinstance(part, ast.FormattedValue), ast.dump(part)
+                source = ast.unparse(part.value)
+                assert source.endswith(".result.title()"), f"cannot read a metric name: {source}"
+                names = {n + r.title() for n in names for r in typing.get_args(Result)}
+            return names
+        raise AssertionError(f"cannot read a metric name: {ast.unparse(node)}")
+
+    found: set[str] = set()
+    for app in sorted(FUNCTIONS_DIR.glob("*/app.py")):
+        for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add_metric"
+            ):
+                (name,) = [k.value for k in node.keywords if k.arg == "name"] or node.args[:1]
+                found |= expand(name)
+    return found
+
+
+def topic_key_findings(tpl: dict[str, Any]) -> list[str]:
+    """Why CloudWatch alarms could not publish to AlarmTopic under its encryption, if they
+    could not: the topic must be encrypted with a customer managed key of the template whose
+    key policy allows cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey (AWS
+    managed keys such as alias/aws/sns have a policy that does not), under no condition
+    beyond the caller's account and alarm, and that the account can still administer."""
+    topic = tpl["Resources"]["AlarmTopic"]["Properties"]
+    key_ids = referenced_ids(topic.get("KmsMasterKeyId"))
+    if not key_ids:
+        return [
+            f"AlarmTopic is not encrypted with a key of the stack: {topic.get('KmsMasterKeyId')}"
+        ]
+    (key_id,) = key_ids
+    key = tpl["Resources"][key_id]
+    if key["Type"] != "AWS::KMS::Key":
+        return [f"{key_id} is a {key['Type']}, not a KMS key"]
+    findings = []
+    if key["Properties"].get("EnableKeyRotation") is not True:
+        findings.append(f"{key_id}: key rotation is off")
+    statements = as_list(key["Properties"]["KeyPolicy"]["Statement"])
+
+    def principals(statement: dict[str, Any], kind: str) -> list[Any]:
+        return as_list((statement.get("Principal") or {}).get(kind, []))
+
+    def grants(statement: dict[str, Any], action: str) -> bool:
+        patterns = [str(a).lower() for a in as_list(statement.get("Action", []))]
+        return any(fnmatch.fnmatchcase(action.lower(), p) for p in patterns)
+
+    allowed_conditions = {"aws:sourceaccount", "aws:sourcearn"}
+    for action in ("kms:Decrypt", "kms:GenerateDataKey"):
+        usable = [
+            s
+            for s in statements
+            if s.get("Effect") == "Allow"
+            and "cloudwatch.amazonaws.com" in principals(s, "Service")
+            and grants(s, action)
+            and {key.lower() for test in (s.get("Condition") or {}).values() for key in test}
+            <= allowed_conditions
+        ]
+        denied = [s for s in statements if s.get("Effect") == "Deny" and grants(s, action)]
+        if not usable or denied:
+            findings.append(f"{key_id}: cloudwatch.amazonaws.com may not {action}")
+    root = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    if not any(
+        s.get("Effect") == "Allow"
+        and root in principals(s, "AWS")
+        and grants(s, "kms:PutKeyPolicy")
+        for s in statements
+    ):
+        findings.append(f"{key_id}: the account cannot administer the key")
+    return findings
+
+
+def test_every_alarm_notifies_the_alarm_topic_when_it_fires_and_when_it_clears(
+    template: dict[str, Any],
+) -> None:
+    """Given every alarm of the template, then each sends its state changes to ALARM and back
+    to OK to AlarmTopic, and is named after the stack."""
+    found = alarms(template)
+
+    assert len(found) >= 11
+    for lid, props in found.items():
+        assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}], lid
+        assert props["OKActions"] == [{"Ref": "AlarmTopic"}], lid
+        assert props["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-"), lid
+        assert len(props["AlarmDescription"].split()) >= 12, lid
+
+
+def test_the_topic_admits_the_stacks_alarms_and_nothing_else(template: dict[str, Any]) -> None:
+    """Given the topic policy, then cloudwatch.amazonaws.com may publish to AlarmTopic for
+    alarms of this account and stack, and each alarm's ARN matches its aws:SourceArn (an alarm
+    named otherwise would be refused by SNS, silently)."""
+    policy = template["Resources"]["AlarmTopicPolicy"]["Properties"]
+    assert policy["Topics"] == [{"Ref": "AlarmTopic"}]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Resource"] == {"Ref": "AlarmTopic"}
+    assert statement["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": {"Ref": "AWS::AccountId"}
+    }
+    pattern = substitute(statement["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"], PSEUDO)
+    assert pattern.startswith(f"arn:aws:cloudwatch:{PSEUDO['AWS::Region']}:111122223333:alarm:")
+
+    values = sub_values(template)
+    for lid in alarms(template):
+        assert fnmatch.fnmatchcase(values[f"{lid}.Arn"], pattern), (lid, pattern)
+    # and an alarm of another stack is not admitted
+    other = values["IngestDeadLetterAlarm.Arn"].replace(":alarm:pressroom-", ":alarm:other-")
+    assert not fnmatch.fnmatchcase(other, pattern)
+
+
+def test_each_function_has_an_errors_and_a_throttles_alarm(template: dict[str, Any]) -> None:
+    """Given each function, then one alarm fires on any failed invocation and one on any
+    throttled invocation in 5 minutes."""
+    functions = resources_of_type(template, FUNCTION_TYPE)
+
+    assert set(functions) == {"RenderPostFunction", "BuildIndexesFunction", "RebuildFunction"}
+    for function_id in functions:
+        for metric in ("Errors", "Throttles"):
+            (props,) = alarms_on(
+                template, "AWS/Lambda", metric, {"FunctionName": {"Ref": function_id}}
+            )
+            assert fires_on_any(props), (function_id, metric)
+
+
+def test_the_stream_consumer_alarms_when_it_falls_behind(template: dict[str, Any]) -> None:
+    """Given the function reading the table's stream, then an alarm watches its Lambda
+    IteratorAge (the age of the last record of each batch, the metric AWS documents for
+    stream consumers) against a tunable threshold of one minute by default."""
+    (consumer,) = [
+        lid
+        for lid in resources_of_type(template, FUNCTION_TYPE)
+        if any(
+            event["Type"] == "DynamoDB"
+            for event in function_property(template, lid, "Events").values()
+        )
+    ]
+
+    (props,) = alarms_on(template, "AWS/Lambda", "IteratorAge", {"FunctionName": {"Ref": consumer}})
+
+    assert props["Statistic"] == "Maximum"
+    assert props["ComparisonOperator"] == "GreaterThanThreshold"
+    assert props["Threshold"] == {"Ref": "StreamIteratorAgeThresholdMs"}
+    assert template["Parameters"]["StreamIteratorAgeThresholdMs"]["Default"] == 60000
+    assert props["TreatMissingData"] == "notBreaching"
+
+
+def test_the_ingest_queue_alarms_when_an_upload_waits_too_long(template: dict[str, Any]) -> None:
+    """Given the queue RenderPost reads, then an alarm watches the age of its oldest message
+    against a tunable threshold of 5 minutes by default."""
+    (queue,) = [
+        referenced_ids(event["Properties"]["Queue"])
+        for event in function_property(template, "RenderPostFunction", "Events").values()
+        if event["Type"] == "SQS"
+    ]
+    (queue_id,) = queue
+
+    (props,) = alarms_on(
+        template,
+        "AWS/SQS",
+        "ApproximateAgeOfOldestMessage",
+        {"QueueName": {"Fn::GetAtt": [queue_id, "QueueName"]}},
+    )
+
+    assert props["Statistic"] == "Maximum"
+    assert props["Threshold"] == {"Ref": "IngestQueueAgeThresholdSeconds"}
+    assert template["Parameters"]["IngestQueueAgeThresholdSeconds"]["Default"] == 300
+    assert props["TreatMissingData"] == "notBreaching"
+
+
+def test_dead_letter_alarms_watch_both_dead_letter_queues(template: dict[str, Any]) -> None:
+    """Given the ingest DLQ and BuildIndexes' on-failure queue, then each has an alarm that
+    fires on its first visible message."""
+    for queue_id in ("IngestDeadLetterQueue", "IndexesDeadLetterQueue"):
+        (props,) = alarms_on(
+            template,
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": [queue_id, "QueueName"]}},
+        )
+        assert props["Statistic"] == "Maximum" and props["Threshold"] == 0, queue_id
+
+
+def test_posts_rejected_alarm_watches_the_metric_render_post_publishes(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given RenderPost's environment from the template, when Powertools serializes a
+    PostsRejected metric as RenderPost adds it, then the alarm names the same namespace, metric
+    and dimensions (a metric differing in one dimension is another metric, and the alarm would
+    never fire)."""
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+        AmazonCloudWatchEMFProvider,
+    )
+
+    assert "PostsRejected" in emitted_metric_names()
+    for name, value in function_environment(template, "RenderPostFunction").items():
+        if isinstance(value, str):
+            monkeypatch.setenv(name, value)
+    provider = AmazonCloudWatchEMFProvider()
+    provider.add_metric(name="PostsRejected", unit="Count", value=1)
+    blob = provider.serialize_metric_set()
+    (directive,) = blob["_aws"]["CloudWatchMetrics"]
+    (dimension_names,) = directive["Dimensions"]
+    dimensions = {name: blob[name] for name in dimension_names}
+
+    (props,) = alarms_on(template, directive["Namespace"], "PostsRejected", dimensions)
+
+    assert dimensions == {"service": "pressroom"}
+    assert fires_on_any(props)
+
+
+def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(
+    template: dict[str, Any],
+) -> None:
+    """Given the topic, then it is encrypted with the stack's customer managed key, rotated,
+    with an alias, whose key policy lets CloudWatch alarms use it and the account administer
+    it."""
+    assert topic_key_findings(template) == []
+    alias = template["Resources"]["AlarmTopicKeyAlias"]["Properties"]
+    assert alias["TargetKeyId"] == {"Ref": "AlarmTopicKey"}
+    assert substitute(alias["AliasName"]["Fn::Sub"], PSEUDO) == "alias/pressroom-alarms"
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["aws managed key", "no cloudwatch statement", "decrypt only", "via service", "no admin"],
+)
+def test_topic_key_check_catches_keys_cloudwatch_cannot_use(
+    template: dict[str, Any], change: str
+) -> None:
+    """Given a topic key that would stop notifications, when checked, then it is reported."""
+    resources = template["Resources"]
+    statements = resources["AlarmTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
+    (cloudwatch,) = [s for s in statements if s["Sid"] == "AllowCloudWatchAlarmsToPublishEncrypted"]
+    if change == "aws managed key":
+        resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"] = "alias/aws/sns"
+    elif change == "no cloudwatch statement":
+        statements.remove(cloudwatch)
+    elif change == "decrypt only":
+        cloudwatch["Action"] = ["kms:Decrypt"]
+    elif change == "via service":
+        cloudwatch["Condition"]["StringEquals"]["kms:ViaService"] = "sns.eu-west-1.amazonaws.com"
+    else:
+        statements[:] = [s for s in statements if s["Sid"] != "AdministerKeyThroughIam"]
+
+    assert topic_key_findings(template) != []
+
+
+def test_the_email_subscription_exists_only_with_an_address(template: dict[str, Any]) -> None:
+    """Given the AlarmEmail parameter, then its default is empty and creates no subscription,
+    and an address creates an e-mail subscription of the topic to it."""
+    parameter = template["Parameters"]["AlarmEmail"]
+    subscription = template["Resources"]["AlarmEmailSubscription"]
+    condition = template["Conditions"][subscription["Condition"]]
+
+    assert parameter["Default"] == ""
+    assert evaluate(condition, {"AlarmEmail": ""}) is False
+    assert evaluate(condition, {"AlarmEmail": "ops@example.com"}) is True
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("ops@example.com")
+    assert not pattern.fullmatch("ops") and not pattern.fullmatch("a@b.c d@e.f")
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "AlarmTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlarmEmail"},
+    }
+    # nothing else depends on the conditional resource
+    others = {
+        lid: res for lid, res in template["Resources"].items() if lid != "AlarmEmailSubscription"
+    }
+    assert "AlarmEmailSubscription" not in referenced_ids(others)
+    assert "AlarmEmailSubscription" not in referenced_ids(template["Outputs"])
+
+
+def test_alarms_need_no_role_and_add_no_grant(template: dict[str, Any]) -> None:
+    """Given the template after the SAM transform, then no role trusts CloudWatch (alarms
+    notify SNS with no role: the topic policy and the key policy admit them) and the
+    topic policy has no wildcard."""
+    translated = sam_translate(template)
+
+    for role_id, role in resources_of_type(translated, "AWS::IAM::Role").items():
+        trust = json.dumps(role["Properties"]["AssumeRolePolicyDocument"])
+        assert "cloudwatch.amazonaws.com" not in trust, role_id
+    for props in alarms(translated).values():
+        assert not any("arn:aws:iam" in json.dumps(action) for action in props["AlarmActions"])
+    assert [f for f in privilege_findings(translated) if "AlarmTopic" in f] == []
+
+
+def dashboard_body(tpl: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard's body as CloudWatch receives it, the placeholders substituted."""
+    body = tpl["Resources"]["PipelineDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    parsed: dict[str, Any] = json.loads(substitute(body, sub_values(tpl)))
+    return parsed
+
+
+def dashboard_metrics(body: dict[str, Any]) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(widget region, namespace, metric, dimensions) of every metric graphed."""
+    found = []
+    for widget in body["widgets"]:
+        if widget["type"] != "metric":
+            continue
+        properties = widget["properties"]
+        for entry in properties["metrics"]:
+            fields = [field for field in entry if not isinstance(field, dict)]
+            namespace, metric, *pairs = fields
+            assert len(pairs) % 2 == 0, entry
+            dims = dict(zip(pairs[::2], pairs[1::2], strict=True))
+            found.append((properties["region"], namespace, metric, dims))
+    return found
+
+
+def test_the_dashboard_graphs_the_pipeline_from_metrics_that_exist(
+    template: dict[str, Any],
+) -> None:
+    """Given the dashboard body with its placeholders substituted, then it is valid JSON on
+    CloudWatch's 24-column grid; each custom metric it graphs is one a handler publishes
+    (read from their code), under the namespace and service dimension Powertools gives it;
+    and it shows uploads, functions, queues, dead letters, stream lag, index pages and
+    CloudFront's requests and error rates (in us-east-1, Region=Global), and every alarm."""
+    assert_dashboard_graphs_the_pipeline(template)
+
+
+def assert_dashboard_graphs_the_pipeline(template: dict[str, Any]) -> None:
+    body = dashboard_body(template)
+    values = sub_values(template)
+    environment = function_environment(template, "RenderPostFunction")
+    namespace = environment["POWERTOOLS_METRICS_NAMESPACE"]
+    service = {"service": environment["POWERTOOLS_SERVICE_NAME"]}
+    region = PSEUDO["AWS::Region"]
+    graphed = dashboard_metrics(body)
+
+    for widget in body["widgets"]:
+        assert widget["x"] + widget["width"] <= 24, widget
+    custom = {metric for r, ns, metric, dims in graphed if ns == namespace}
+    assert custom <= emitted_metric_names(), custom - emitted_metric_names()
+    assert {"PostsPublished", "PostsRejected", "IndexPagesWritten"} <= custom
+    assert all(dims == service and r == region for r, ns, _, dims in graphed if ns == namespace)
+
+    def graphs(namespace: str, metric: str, dims: dict[str, str], where: str = region) -> bool:
+        return (where, namespace, metric, dims) in graphed
+
+    for function_id in resources_of_type(template, FUNCTION_TYPE):
+        for metric in ("Invocations", "Errors", "Duration", "Throttles"):
+            assert graphs("AWS/Lambda", metric, {"FunctionName": values[function_id]}), metric
+    ingest = {"QueueName": values["IngestQueue.QueueName"]}
+    assert graphs("AWS/SQS", "ApproximateNumberOfMessagesVisible", ingest)
+    assert graphs("AWS/SQS", "ApproximateAgeOfOldestMessage", ingest)
+    for dlq in ("IngestDeadLetterQueue", "IndexesDeadLetterQueue"):
+        assert graphs(
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": values[f"{dlq}.QueueName"]},
+        )
+    assert graphs("AWS/Lambda", "IteratorAge", {"FunctionName": values["BuildIndexesFunction"]})
+    distribution = {"DistributionId": values["SiteDistribution"], "Region": "Global"}
+    for metric in ("Requests", "4xxErrorRate", "5xxErrorRate"):
+        assert graphs("AWS/CloudFront", metric, distribution, where="us-east-1"), metric
+
+    (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(
+        values[f"{lid}.Arn"] for lid in alarms(template)
+    )
+
+
+def test_the_dashboard_check_catches_a_metric_nobody_publishes(template: dict[str, Any]) -> None:
+    """Given a dashboard graphing a custom metric no handler publishes, then the check fails."""
+    properties = template["Resources"]["PipelineDashboard"]["Properties"]
+    properties["DashboardBody"]["Fn::Sub"] = properties["DashboardBody"]["Fn::Sub"].replace(
+        '"PostsPublished"', '"PostPublished"'
+    )
+
+    with pytest.raises(AssertionError, match="PostPublished"):
+        assert_dashboard_graphs_the_pipeline(template)
+
+
+def test_emitted_metric_names_are_read_from_the_handlers() -> None:
+    """Given the handlers' code, then the metric names read from it are those each one adds:
+    RenderPost one per outcome of a post, BuildIndexes and Rebuild one each."""
+    names = emitted_metric_names()
+
+    assert {"PostsPublished", "PostsRejected", "PostsDeleted", "PostsUnchanged"} <= names
+    assert {"IndexPagesWritten", "PostsRepaired"} <= names
+    assert all(re.fullmatch(r"[A-Z][A-Za-z]+", name) for name in names), names
+
+
+def test_outputs_name_the_alarm_topic_and_the_dashboard(template: dict[str, Any]) -> None:
+    """Given the outputs, then they name the topic to subscribe to and the dashboard's URL."""
+    outputs = template["Outputs"]
+
+    assert outputs["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
+    url = substitute(outputs["DashboardUrl"]["Value"]["Fn::Sub"], sub_values(template))
+    assert url == (
+        "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1"
+        "#dashboards/dashboard/pipelinedashboard-name"
+    )
