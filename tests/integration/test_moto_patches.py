@@ -388,6 +388,121 @@ def scenario():
 """
 
 
+CLOUDFRONT = """
+def distribution(cloudfront):
+    config = {
+        "CallerReference": "site",
+        "Comment": "",
+        "Enabled": True,
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "site",
+                    "DomainName": "site.s3.us-east-1.amazonaws.com",
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "site",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        },
+    }
+    return cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+
+
+def invalidate(cloudfront, distribution_id, paths, reference):
+    return cloudfront.create_invalidation(
+        DistributionId=distribution_id,
+        InvalidationBatch={
+            "Paths": {"Quantity": len(paths), "Items": paths},
+            "CallerReference": reference,
+        },
+    )["Invalidation"]
+
+
+def refused(call, code):
+    try:
+        call()
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == code, error.response["Error"]
+    else:
+        raise AssertionError(f"accepted where CloudFront answers {code}")
+
+
+if PATCHED:
+    from pressroom_dev import moto_patches
+
+    moto_patches.INVALIDATION_SECONDS = 1.0
+"""
+
+CALLER_REFERENCE = """
+def scenario():
+    cloudfront = boto3.client("cloudfront")
+    site = distribution(cloudfront)
+    first = invalidate(cloudfront, site, ["/a.html", "/b/index.html"], "batch-1")
+    again = invalidate(cloudfront, site, ["/a.html", "/b/index.html"], "batch-1")
+    assert again["Id"] == first["Id"], f"a retried request made a second invalidation: {again}"
+    listed = cloudfront.list_invalidations(DistributionId=site)["InvalidationList"]
+    assert listed["Quantity"] == 1, listed
+    refused(lambda: invalidate(cloudfront, site, ["/c.html"], "batch-1"), "InvalidArgument")
+    other = invalidate(cloudfront, site, ["/a.html", "/b/index.html"], "batch-2")
+    assert other["Id"] != first["Id"], other
+"""
+
+IN_PROGRESS = """
+def scenario():
+    import time
+
+    cloudfront = boto3.client("cloudfront")
+    site = distribution(cloudfront)
+    created = invalidate(cloudfront, site, ["/a.html"], "batch-1")
+    assert created["Status"] == "InProgress", created
+    got = cloudfront.get_invalidation(DistributionId=site, Id=created["Id"])["Invalidation"]
+    assert got["Status"] == "InProgress", got
+    running = cloudfront.get_distribution(Id=site)["Distribution"]
+    assert running["InProgressInvalidationBatches"] == 1, running
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        got = cloudfront.get_invalidation(DistributionId=site, Id=created["Id"])["Invalidation"]
+        if got["Status"] != "InProgress":
+            break
+        time.sleep(0.2)
+    assert got["Status"] == "Completed", got
+    (summary,) = cloudfront.list_invalidations(DistributionId=site)["InvalidationList"]["Items"]
+    assert summary["Status"] == "Completed", summary
+    done = cloudfront.get_distribution(Id=site)["Distribution"]
+    assert done["InProgressInvalidationBatches"] == 0, done
+"""
+
+LIMITS = """
+def scenario():
+    import time
+
+    cloudfront = boto3.client("cloudfront")
+    site = distribution(cloudfront)
+    files = [f"/posts/{n}.html" for n in range(3000)]
+    invalidate(cloudfront, site, files[:2000], "files-1")
+    invalidate(cloudfront, site, files[2000:], "files-2")
+    too_many = "TooManyInvalidationsInProgress"
+    refused(lambda: invalidate(cloudfront, site, ["/one-more.html"], "files-3"), too_many)
+    # Wildcards have a quota of their own, 15 paths in progress.
+    invalidate(cloudfront, site, [f"/category/{n}/*" for n in range(14)], "wild-1")
+    invalidate(cloudfront, site, ["/*"], "wild-2")
+    refused(lambda: invalidate(cloudfront, site, ["/tag/*"], "wild-3"), too_many)
+    # Once they complete, there is room again.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        listed = cloudfront.list_invalidations(DistributionId=site)["InvalidationList"]
+        if all(item["Status"] == "Completed" for item in listed["Items"]):
+            break
+        time.sleep(0.2)
+    invalidate(cloudfront, site, ["/one-more.html", "/tag/*"], "later")
+"""
+
+
 class ScenarioBroken(Exception):
     """The scenario did not get as far as asserting AWS's behaviour: not an expected failure."""
 
@@ -474,6 +589,9 @@ def test_every_patch_is_covered_here() -> None:
         "dynamodb_transaction_rollback",
         "dynamodb_atomic_writes",
         "dynamodb_partition_query",
+        "cloudfront_invalidation_limits",
+        "cloudfront_invalidation_in_progress",
+        "cloudfront_invalidation_caller_reference",
     }
 
 
@@ -611,6 +729,88 @@ def test_dynamodb_partition_query_shape() -> None:
     assert "range_key" in inspect.signature(Item).parameters
 
 
+def _moto_distribution() -> tuple[Any, str]:
+    """A distribution in moto's CloudFront: its backend and id."""
+    from moto.cloudfront.models import cloudfront_backends
+
+    cloudfront = boto3.client("cloudfront", region_name=REGION)
+    distribution_id = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "site",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": "site.s3.us-east-1.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "allow-all"},
+        }
+    )["Distribution"]["Id"]
+    return cloudfront_backends[DEFAULT_ACCOUNT_ID]["aws"], distribution_id
+
+
+def test_cloudfront_invalidation_caller_reference_shape(aws: None) -> None:
+    """Given moto's CloudFront, then the backend's create_invalidation(self, dist_id, paths,
+    caller_ref) is what the CreateInvalidation response calls, it keeps each distribution's
+    invalidations in the list `invalidations[dist_id]` with the request's `caller_ref` and
+    `paths` (in order), and CloudFrontException(code, message) is answered as that error."""
+    patch = BY_NAME["cloudfront_invalidation_caller_reference"]
+    assert_targets(patch)
+    from moto.cloudfront.exceptions import CloudFrontException
+    from moto.cloudfront.models import Invalidation
+
+    create = Target("moto.cloudfront.responses", "CloudFrontResponse.create_invalidation")
+    assert "create_invalidation" in names_used(create)
+    backend, distribution_id = _moto_distribution()
+    made = patch.targets[0].original()(backend, distribution_id, ["/b", "/a"], "ref")
+    (kept,) = backend.invalidations[distribution_id]
+    assert isinstance(kept, Invalidation) and kept is made
+    assert (kept.caller_ref, list(kept.paths)) == ("ref", ["/b", "/a"])
+    error = CloudFrontException("InvalidArgument", "why")
+    assert (error.code, error.message) == ("InvalidArgument", "why")
+
+
+def test_cloudfront_invalidation_in_progress_shape(aws: None) -> None:
+    """Given moto's CloudFront, then an Invalidation's `status` attribute is what
+    GetInvalidation and ListInvalidations answer, and a distribution's
+    `in_progress_invalidation_batches` what GetDistribution answers as
+    InProgressInvalidationBatches (through moto's own backend methods)."""
+    patch = BY_NAME["cloudfront_invalidation_in_progress"]
+    assert_targets(patch)
+    backend, distribution_id = _moto_distribution()
+    made = patch.targets[0].original()(backend, distribution_id, ["/a"], "ref")
+    made.status, backend.distributions[distribution_id].in_progress_invalidation_batches = "X", 7
+    cloudfront = boto3.client("cloudfront", region_name=REGION)
+    # The patched methods recompute status from the time; moto's own report what is set.
+    with pytest.MonkeyPatch.context() as monkey:
+        for target in patch.targets:
+            if target.replaced:
+                monkey.setattr(target.owner(), target.attribute.split(".")[-1], target.original())
+        got = cloudfront.get_invalidation(DistributionId=distribution_id, Id=made.id)
+        listed = cloudfront.list_invalidations(DistributionId=distribution_id)
+        distribution = cloudfront.get_distribution(Id=distribution_id)["Distribution"]
+    assert got["Invalidation"]["Status"] == "X"
+    assert listed["InvalidationList"]["Items"][0]["Status"] == "X"
+    assert distribution["InProgressInvalidationBatches"] == 7
+
+
+def test_cloudfront_invalidation_limits_shape(aws: None) -> None:
+    """Given moto's CloudFront, then create_invalidation keeps the request's paths as given,
+    wildcards included, where the limits count them."""
+    patch = BY_NAME["cloudfront_invalidation_limits"]
+    assert_targets(patch)
+    backend, distribution_id = _moto_distribution()
+    made = patch.targets[0].original()(backend, distribution_id, ["/a", "/b/*"], "ref")
+    assert backend.invalidations[distribution_id][-1] is made
+    assert list(made.paths) == ["/a", "/b/*"]
+
+
 # -- defects: pristine moto (strict expected failures), then patched --------------------------
 @defect("s3_event_fields", "S3 notifications lack versionId and sequencer")
 def test_moto_notifications_carry_version_and_sequencer() -> None:
@@ -684,3 +884,42 @@ def test_moto_a_query_reads_only_its_partition() -> None:
 def test_patched_query_reads_only_its_partition() -> None:
     """Given the patches installed, the same query reads its partition alone."""
     run_scenario(PARTITION_QUERY, patched=True)
+
+
+@defect("cloudfront_invalidation_caller_reference", "makes a new invalidation per CallerReference")
+def test_moto_a_repeated_caller_reference_returns_the_invalidation_it_made() -> None:
+    """Given a distribution on pristine moto, when an invalidation is requested twice with one
+    CallerReference and the same paths, then the second answer is the first invalidation (one
+    in the list); the same reference with other paths is refused with InvalidArgument."""
+    run_scenario(CLOUDFRONT + CALLER_REFERENCE, patched=False)
+
+
+def test_patched_a_repeated_caller_reference_returns_the_invalidation_it_made() -> None:
+    """Given the patches installed, the retried request is idempotent, the changed one
+    refused."""
+    run_scenario(CLOUDFRONT + CALLER_REFERENCE, patched=True)
+
+
+@defect("cloudfront_invalidation_in_progress", "completes an invalidation at once")
+def test_moto_an_invalidation_is_in_progress_before_it_completes() -> None:
+    """Given a distribution on pristine moto, when an invalidation is created, then it is
+    InProgress (and counted by GetDistribution) until it is Completed."""
+    run_scenario(CLOUDFRONT + IN_PROGRESS, patched=False)
+
+
+def test_patched_an_invalidation_is_in_progress_before_it_completes() -> None:
+    """Given the patches installed, the invalidation runs, then completes."""
+    run_scenario(CLOUDFRONT + IN_PROGRESS, patched=True)
+
+
+@defect("cloudfront_invalidation_limits", "has no limit on invalidations in progress")
+def test_moto_invalidations_in_progress_are_limited() -> None:
+    """Given a distribution on pristine moto with 3,000 paths being invalidated, when one more
+    is asked for, then TooManyInvalidationsInProgress; wildcards have their own 15, and
+    completed invalidations free their room."""
+    run_scenario(CLOUDFRONT + LIMITS, patched=False)
+
+
+def test_patched_invalidations_in_progress_are_limited() -> None:
+    """Given the patches installed, the same requests meet CloudFront's limits."""
+    run_scenario(CLOUDFRONT + LIMITS, patched=True)

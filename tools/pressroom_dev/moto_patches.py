@@ -357,6 +357,163 @@ def _install_dynamodb_partition_query() -> None:
     _replace("dynamodb_partition_query", _TABLE_ALL_ITEMS, all_items)
 
 
+# -- CloudFront invalidations -----------------------------------------------------------------
+INVALIDATION_SECONDS = 3.0
+"""How long a new invalidation stays `InProgress` before it is `Completed` (CloudFront takes
+from seconds to minutes); read when each invalidation is created, so tests may change it."""
+
+MAX_PATHS_IN_PROGRESS = 3000
+"""Paths without a wildcard that may be in progress per distribution at one time (AWS's quota)."""
+
+MAX_WILDCARDS_IN_PROGRESS = 15
+"""Wildcard paths that may be in progress per distribution at one time (AWS's quota)."""
+
+_cloudfront_lock = threading.RLock()
+"""Held by every patched CreateInvalidation: a request's checks and its creation are one step."""
+
+_COMPLETES_AT = "_pressroom_completes_at"
+"""On a moto Invalidation: the `time.monotonic()` at which it is `Completed`."""
+
+_CREATE_INVALIDATION = Target(
+    "moto.cloudfront.models",
+    "CloudFrontBackend.create_invalidation",
+    ("self", "dist_id", "paths", "caller_ref"),
+    replaced=True,
+)
+_LIST_INVALIDATIONS = Target(
+    "moto.cloudfront.models",
+    "CloudFrontBackend.list_invalidations",
+    ("self", "dist_id"),
+    replaced=True,
+)
+_GET_INVALIDATION = Target(
+    "moto.cloudfront.models",
+    "CloudFrontBackend.get_invalidation",
+    ("self", "dist_id", "id"),
+    replaced=True,
+)
+_GET_DISTRIBUTION = Target(
+    "moto.cloudfront.models",
+    "CloudFrontBackend.get_distribution",
+    ("self", "distribution_id"),
+    replaced=True,
+)
+_INVALIDATION = Target(
+    "moto.cloudfront.models", "Invalidation", ("distribution", "paths", "caller_ref")
+)
+_CLOUDFRONT_EXCEPTION = Target("moto.cloudfront.exceptions", "CloudFrontException")
+
+
+def _cloudfront_error(code: str, message: str) -> Exception:
+    from moto.cloudfront.exceptions import CloudFrontException
+
+    return CloudFrontException(code, message)
+
+
+def _in_progress(invalidation: Any) -> bool:
+    return time.monotonic() < getattr(invalidation, _COMPLETES_AT, 0.0)
+
+
+def _refresh_invalidations(backend: Any, dist_id: str) -> None:
+    """Each invalidation's status as of now, and the distribution's count of running ones."""
+    running = 0
+    for invalidation in backend.invalidations.get(dist_id) or []:
+        busy = _in_progress(invalidation)
+        invalidation.status = "InProgress" if busy else "Completed"
+        running += busy
+    distribution = backend.distributions.get(dist_id)
+    if distribution is not None:
+        distribution.in_progress_invalidation_batches = running
+
+
+def _install_cloudfront_invalidation_caller_reference() -> None:
+    """A CallerReference already used for the distribution answers the invalidation it made
+    when the paths are the same, and is refused when they differ; moto makes a new one."""
+    original_create = _CREATE_INVALIDATION.current()
+
+    def create_invalidation(self: Any, dist_id: str, paths: list[str], caller_ref: str) -> Any:
+        with _cloudfront_lock:
+            for earlier in self.invalidations.get(dist_id) or []:
+                if earlier.caller_ref != caller_ref:
+                    continue
+                if list(earlier.paths) != list(paths):
+                    # The API reference names InvalidationBatchAlreadyExists, which botocore's
+                    # model does not have; CloudFront answers this (aws-cdk#3878).
+                    raise _cloudfront_error(
+                        "InvalidArgument",
+                        "Your request contains a caller reference that was used for a previous"
+                        " invalidation batch for the same distribution.",
+                    )
+                self.get_distribution(dist_id)
+                return earlier
+            return original_create(self, dist_id, paths, caller_ref)
+
+    _replace("cloudfront_invalidation_caller_reference", _CREATE_INVALIDATION, create_invalidation)
+
+
+def _install_cloudfront_invalidation_in_progress() -> None:
+    """A new invalidation is `InProgress` for `INVALIDATION_SECONDS`, then `Completed` (moto
+    answers `COMPLETED` at once, a status CloudFront never gives); GetDistribution counts the
+    running ones."""
+    original_create = _CREATE_INVALIDATION.current()
+    original_list = _LIST_INVALIDATIONS.current()
+    original_get = _GET_INVALIDATION.current()
+    original_distribution = _GET_DISTRIBUTION.current()
+
+    def create_invalidation(self: Any, dist_id: str, paths: list[str], caller_ref: str) -> Any:
+        with _cloudfront_lock:
+            invalidation = original_create(self, dist_id, paths, caller_ref)
+            if not hasattr(invalidation, _COMPLETES_AT):
+                setattr(invalidation, _COMPLETES_AT, time.monotonic() + INVALIDATION_SECONDS)
+            _refresh_invalidations(self, dist_id)
+            return invalidation
+
+    def list_invalidations(self: Any, dist_id: str, *args: Any, **kwargs: Any) -> Any:
+        _refresh_invalidations(self, dist_id)
+        return original_list(self, dist_id, *args, **kwargs)
+
+    def get_invalidation(self: Any, dist_id: str, id: str) -> Any:
+        _refresh_invalidations(self, dist_id)
+        return original_get(self, dist_id, id)
+
+    def get_distribution(self: Any, distribution_id: str) -> Any:
+        _refresh_invalidations(self, distribution_id)
+        return original_distribution(self, distribution_id)
+
+    name = "cloudfront_invalidation_in_progress"
+    _replace(name, _CREATE_INVALIDATION, create_invalidation)
+    _replace(name, _LIST_INVALIDATIONS, list_invalidations)
+    _replace(name, _GET_INVALIDATION, get_invalidation)
+    _replace(name, _GET_DISTRIBUTION, get_distribution)
+
+
+def _install_cloudfront_invalidation_limits() -> None:
+    """At most `MAX_PATHS_IN_PROGRESS` paths and `MAX_WILDCARDS_IN_PROGRESS` wildcard paths in
+    progress per distribution; past either, TooManyInvalidationsInProgress. moto has no limit."""
+    original_create = _CREATE_INVALIDATION.current()
+
+    def create_invalidation(self: Any, dist_id: str, paths: list[str], caller_ref: str) -> Any:
+        with _cloudfront_lock:
+            running = [
+                path
+                for invalidation in self.invalidations.get(dist_id) or []
+                if _in_progress(invalidation)
+                for path in invalidation.paths
+            ]
+            wildcards = sum("*" in path for path in [*running, *paths])
+            files = len(running) + len(paths) - wildcards
+            if files > MAX_PATHS_IN_PROGRESS or wildcards > MAX_WILDCARDS_IN_PROGRESS:
+                raise _cloudfront_error(
+                    "TooManyInvalidationsInProgress",
+                    "Processing your request will cause you to exceed the maximum number of"
+                    f" in-progress invalidations ({MAX_PATHS_IN_PROGRESS} paths and"
+                    f" {MAX_WILDCARDS_IN_PROGRESS} wildcard paths per distribution).",
+                )
+            return original_create(self, dist_id, paths, caller_ref)
+
+    _replace("cloudfront_invalidation_limits", _CREATE_INVALIDATION, create_invalidation)
+
+
 PATCHES: tuple[MotoPatch, ...] = (
     MotoPatch(
         "s3_event_fields",
@@ -387,6 +544,30 @@ PATCHES: tuple[MotoPatch, ...] = (
         "a base-table query reads and sorts every item of the table",
         (_TABLE_QUERY, _TABLE_ALL_ITEMS),
         _install_dynamodb_partition_query,
+    ),
+    MotoPatch(
+        "cloudfront_invalidation_limits",
+        "no limit on the invalidation paths and wildcards in progress",
+        (_CREATE_INVALIDATION, _INVALIDATION, _CLOUDFRONT_EXCEPTION),
+        _install_cloudfront_invalidation_limits,
+    ),
+    MotoPatch(
+        "cloudfront_invalidation_in_progress",
+        "an invalidation is COMPLETED at once, never InProgress",
+        (
+            _CREATE_INVALIDATION,
+            _LIST_INVALIDATIONS,
+            _GET_INVALIDATION,
+            _GET_DISTRIBUTION,
+            _INVALIDATION,
+        ),
+        _install_cloudfront_invalidation_in_progress,
+    ),
+    MotoPatch(
+        "cloudfront_invalidation_caller_reference",
+        "a repeated CallerReference makes a new invalidation",
+        (_CREATE_INVALIDATION, _INVALIDATION, _CLOUDFRONT_EXCEPTION),
+        _install_cloudfront_invalidation_caller_reference,
     ),
 )
 """Every patch, in the order `install_moto_fidelity` installs them."""
