@@ -1182,7 +1182,7 @@ def alarms_on(
 
 def fires_on_any(props: dict[str, Any]) -> bool:
     """Whether an alarm fires on the first data point above zero (a count over 5 minutes)."""
-    return (
+    return bool(
         props["Statistic"] == "Sum"
         and props["Threshold"] == 0
         and props["ComparisonOperator"] == "GreaterThanThreshold"
@@ -1452,7 +1452,7 @@ def test_posts_rejected_alarm_watches_the_metric_render_post_publishes(
             monkeypatch.setenv(name, value)
     provider = AmazonCloudWatchEMFProvider()
     provider.add_metric(name="PostsRejected", unit="Count", value=1)
-    blob = provider.serialize_metric_set()
+    blob: dict[str, Any] = dict(provider.serialize_metric_set())
     (directive,) = blob["_aws"]["CloudWatchMetrics"]
     (dimension_names,) = directive["Dimensions"]
     dimensions = {name: blob[name] for name in dimension_names}
