@@ -46,10 +46,23 @@ class Case:
     unit_outcome: str = ""  # when parsing alone decides otherwise (e.g. a URL another post owns)
     generate: str = ""
     requires: str = ""  # a Limits field the case needs (skipped while the site has none)
+    key_bytes: int = 0  # the source key is made this long (UTF-8) from the file's name
+    warnings: int | None = None  # a published case: how many warnings its record stores
+
+    @property
+    def name(self) -> str:
+        """The name uploaded under posts/: the file's, or with key_bytes, that name padded with
+        Chinese characters (3 bytes each, then ASCII) until `posts/<name>` has key_bytes."""
+        if not self.key_bytes:
+            return self.file
+        stem, dot, extension = self.file.rpartition(".")
+        missing = self.key_bytes - len(f"posts/{self.file}".encode())
+        assert missing >= 0, self
+        return f"{stem}-{'长' * ((missing - 1) // 3)}{'x' * ((missing - 1) % 3)}{dot}{extension}"
 
     @property
     def key(self) -> str:
-        return f"posts/{self.file}"
+        return f"posts/{self.name}"
 
 
 def load_cases() -> list[Case]:
@@ -101,6 +114,18 @@ def source_bytes(case: Case, config: SiteConfig) -> bytes:
         case "body-over-limit":  # under the object size limit, over the body limit
             limit = int(getattr(limits, "max_body_chars", 0))
             return _post("正文太长", body="字" * (limit + 1)).encode()
+        case "long-chinese-tag":  # its counter key `<slug>#<spelling>` is 1,051 bytes
+            return _post("标签太长", "tags: " + "厦" * 175).encode()
+        case "long-category-spelling":  # a short slug, a counter key of 1,213 bytes
+            return _post("分类写法太长", "categories: 新闻" + "！" * 400).encode()
+        case "long-file-name":  # a good post; its key is made long by `key_bytes`
+            return _post("文件名太长", "categories: hostile\nslug: long-file-name").encode()
+        case "permalink-over-1024-bytes":
+            return _post("链接太长", "permalink: /" + "长" * 400 + ".html").encode()
+        case "nine-thousand-links":  # 9,000 distinct internal links to no page
+            links = " ".join(f"[x](/m/{number}.html)" for number in range(9000))
+            body = f"<p>正文。</p>\n\n{links}\n"
+            return _post("九千个链接", "categories: hostile", body).encode()
     raise AssertionError(f"unknown generator {case.generate!r}")
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -592,6 +593,9 @@ def test_every_patch_is_covered_here() -> None:
         "cloudfront_invalidation_limits",
         "cloudfront_invalidation_in_progress",
         "cloudfront_invalidation_caller_reference",
+        "s3_key_length",
+        "s3_metadata_size",
+        "dynamodb_transaction_size",
     }
 
 
@@ -923,3 +927,226 @@ def test_moto_invalidations_in_progress_are_limited() -> None:
 def test_patched_invalidations_in_progress_are_limited() -> None:
     """Given the patches installed, the same requests meet CloudFront's limits."""
     run_scenario(CLOUDFRONT + LIMITS, patched=True)
+
+
+# -- AWS's hard limits: what moto lacks (patched), and what it enforces itself -----------------
+KEY_TOO_LONG = """
+def scenario():
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="source")
+    s3.put_object(Bucket="source", Key="k" * 1024, Body=b"1,024 bytes: the longest key")
+    too_long = "长" * 341 + "kk"  # 1,025 bytes of UTF-8
+    try:
+        s3.put_object(Bucket="source", Key=too_long, Body=b"one byte over")
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "KeyTooLongError", error.response
+        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400, error.response
+    else:
+        raise AssertionError("S3 stored a key of 1,025 bytes")
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="source")["Contents"]]
+    assert keys == ["k" * 1024], [len(key.encode()) for key in keys]
+"""
+
+METADATA_TOO_LARGE = """
+def scenario():
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="site")
+    s3.put_object(Bucket="site", Key="fits", Body=b"x", Metadata={"a": "v" * 2047})
+    try:
+        s3.put_object(Bucket="site", Key="over", Body=b"x", Metadata={"ab": "v" * 2047})
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "MetadataTooLarge", error.response
+        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400, error.response
+    else:
+        raise AssertionError("S3 stored 2,049 bytes of user-defined metadata")
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="site")["Contents"]]
+    assert keys == ["fits"], keys
+"""
+
+TRANSACTION_TOO_LARGE = """
+def scenario():
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="big",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+    value = "z" * 390_000
+
+    def puts(count):
+        # each item: 2 + 3 bytes of key, 1 + 390,000 bytes of value (under 400 KB)
+        return [
+            {"Put": {"TableName": "big", "Item": {"pk": {"S": f"p{n:02}"}, "v": {"S": value}}}}
+            for n in range(count)
+        ]
+
+    dynamodb.transact_write_items(TransactItems=puts(10))  # 3.9 MB: within 4 MB
+    for n in range(10):
+        dynamodb.delete_item(TableName="big", Key={"pk": {"S": f"p{n:02}"}})
+    try:
+        dynamodb.transact_write_items(TransactItems=puts(11))  # 4.29 MB
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "ValidationException", error.response
+        assert "4 MB" in error.response["Error"]["Message"], error.response
+    else:
+        raise AssertionError("DynamoDB applied a transaction of 4,290,066 bytes")
+    assert dynamodb.scan(TableName="big")["Count"] == 0, "part of the refused transaction stayed"
+"""
+
+
+def test_s3_key_length_shape() -> None:
+    """Given moto's S3, then S3Backend.put_object(self, bucket_name, key_name, value, ...) is
+    the one way its PutObject and CopyObject store an object, and S3ClientError(code, message)
+    is the error its responses serialise with the code."""
+    patch = BY_NAME["s3_key_length"]
+    assert_targets(patch)
+    from moto.s3.exceptions import S3ClientError
+
+    assert "put_object" in names_used(Target("moto.s3.responses", "S3Response.put_object"))
+    assert "copy_object" in names_used(Target("moto.s3.responses", "S3Response.copy_object"))
+    assert "put_object" in names_used(Target("moto.s3.models", "S3Backend.copy_object"))
+    error = S3ClientError("KeyTooLongError", "Your key is too long")
+    assert (error.code, error.message) == ("KeyTooLongError", "Your key is too long")
+
+
+def test_s3_metadata_size_shape() -> None:
+    """Given moto's S3Response.put_object(self), then it reads user-defined metadata from
+    `self.headers` (through metadata_from_headers), where the patch measures it."""
+    patch = BY_NAME["s3_metadata_size"]
+    assert_targets(patch)
+    used = names_used(Target("moto.s3.responses", "S3Response.put_object"))
+    assert {"metadata_from_headers", "headers"} <= set(used)
+
+
+def test_dynamodb_transaction_size_shape() -> None:
+    """Given moto's DynamoDBBackend.transact_write_items(self, transact_items), then it gets the
+    request's actions in wire format (`{"Put": {"Item": ...}}`, the others with `Key`), as the
+    patch measures them, and MockValidationException(message) is a ValidationException."""
+    patch = BY_NAME["dynamodb_transaction_size"]
+    assert_targets(patch)
+    from moto.dynamodb.exceptions import MockValidationException
+
+    responses = Target("moto.dynamodb.responses", "DynamoHandler.transact_write_items")
+    assert {"body", "transact_write_items"} <= set(names_used(responses))
+    assert MockValidationException("m").error_type.endswith("ValidationException")
+    assert patched_by(BY_NAME["dynamodb_transaction_size"].targets[0].current())[-1] == (
+        "dynamodb_transaction_size"
+    ), "the size check must wrap the other transaction patches, to check first"
+
+
+@defect("s3_key_length", "stores an object key over 1,024 bytes")
+def test_moto_refuses_a_key_over_1024_bytes() -> None:
+    """Given a bucket on pristine moto, when an object key of 1,024 bytes and one of 1,025 are
+    put, then the first is stored and the second refused with KeyTooLongError (HTTP 400)."""
+    run_scenario(KEY_TOO_LONG, patched=False)
+
+
+def test_patched_moto_refuses_a_key_over_1024_bytes() -> None:
+    """Given the patches installed, the same 1,025-byte key is refused and nothing stored."""
+    run_scenario(KEY_TOO_LONG, patched=True)
+
+
+@defect("s3_metadata_size", "stores user-defined metadata over 2 KB")
+def test_moto_refuses_metadata_over_2_kb() -> None:
+    """Given a bucket on pristine moto, when objects with 2,048 and 2,049 bytes of user-defined
+    metadata are put, then the first is stored and the second refused with MetadataTooLarge."""
+    run_scenario(METADATA_TOO_LARGE, patched=False)
+
+
+def test_patched_moto_refuses_metadata_over_2_kb() -> None:
+    """Given the patches installed, the same 2,049 bytes of metadata are refused."""
+    run_scenario(METADATA_TOO_LARGE, patched=True)
+
+
+@defect("dynamodb_transaction_size", "applies a transaction over 4 MB")
+def test_moto_refuses_a_transaction_over_4_mb() -> None:
+    """Given a table on pristine moto, when a transaction of ten 390 KB items and one of eleven
+    are written, then the first is applied and the second refused (ValidationException), with
+    nothing of it written."""
+    run_scenario(TRANSACTION_TOO_LARGE, patched=False)
+
+
+def test_patched_moto_refuses_a_transaction_over_4_mb() -> None:
+    """Given the patches installed, the same 4.29 MB transaction is refused whole."""
+    run_scenario(TRANSACTION_TOO_LARGE, patched=True)
+
+
+def limits_table(dynamodb: Any) -> None:
+    dynamodb.create_table(
+        TableName="limits",
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def refused(call: Any) -> dict[str, Any]:
+    """The error a call was refused with (the test fails if it was accepted)."""
+    try:
+        call()
+    except ClientError as error:
+        return dict(error.response["Error"])
+    raise AssertionError("accepted")
+
+
+def test_moto_itself_refuses_oversized_keys_items_and_transactions(aws: None) -> None:
+    """Given moto's own DynamoDB (no patch of ours touches these checks), when a partition key
+    over 2,048 bytes, a sort key over 1,024 bytes (in a Put, an Update, and a transaction's
+    Update, as the posts table's counters are written), an item over 400 KB and a transaction
+    of 101 actions are written, then each is refused with a ValidationException, as DynamoDB
+    does; a moto release that stops enforcing one fails here."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    limits_table(dynamodb)
+    table = "limits"
+    long_pk, long_sk = "P" * 2049, "S" * 1025
+    increment = {
+        "UpdateExpression": "ADD #count :one",
+        "ExpressionAttributeNames": {"#count": "count"},
+        "ExpressionAttributeValues": {":one": {"N": "1"}},
+    }
+    calls = {
+        "partition key": lambda: dynamodb.put_item(
+            TableName=table, Item={"PK": {"S": long_pk}, "SK": {"S": "META"}}
+        ),
+        "sort key": lambda: dynamodb.put_item(
+            TableName=table, Item={"PK": {"S": "ALL"}, "SK": {"S": long_sk}}
+        ),
+        "sort key (update)": lambda: dynamodb.update_item(
+            TableName=table, Key={"PK": {"S": "TAGS"}, "SK": {"S": long_sk}}, **increment
+        ),
+        "sort key (transaction)": lambda: dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"PK": {"S": "TAGS"}, "SK": {"S": long_sk}},
+                        **increment,
+                    }
+                }
+            ]
+        ),
+        "item": lambda: dynamodb.put_item(
+            TableName=table,
+            Item={"PK": {"S": "POST#a"}, "SK": {"S": "META"}, "v": {"S": "z" * 410_000}},
+        ),
+        "101 actions": lambda: dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {"PK": {"S": f"P{n}"}, "SK": {"S": "A"}}}}
+                for n in range(101)
+            ]
+        ),
+    }
+    codes = {what: refused(call)["Code"] for what, call in calls.items()}
+    assert codes == dict.fromkeys(calls, "ValidationException")
+    assert dynamodb.scan(TableName=table)["Count"] == 0
+    # and the largest that fit are stored
+    dynamodb.put_item(TableName=table, Item={"PK": {"S": "P" * 2048}, "SK": {"S": "S" * 1024}})
+    assert dynamodb.scan(TableName=table)["Count"] == 1

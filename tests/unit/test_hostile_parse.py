@@ -23,8 +23,10 @@ from hostile.corpus import (
 )
 from pressroom.content import parse_post
 from pressroom.errors import InvalidPost
+from pressroom.model import Post
 from pressroom.pages.post import render_post
 from pressroom.render import SiteRenderer
+from pressroom_dev.folder import storage_problems
 
 CASES = load_cases()
 CONFIG = site_config()
@@ -47,10 +49,11 @@ def test_hostile_file_is_parsed_as_expected(case: Case, renderer: SiteRenderer) 
     raw = source_bytes(case, CONFIG)
     outcome = case.unit_outcome or case.outcome
     if outcome == "rejected":
-        # Given a file that cannot be published, When it is parsed,
+        # Given a file that cannot be published, When it is checked as `pressroom check` does
+        # (parsed, then its table items and report key held to AWS's limits),
         # Then InvalidPost (never another exception) names each problem with a hint
         with pytest.raises(InvalidPost) as error:
-            parse_post(case.key, raw, CONFIG, renderer.post_layouts)
+            check(case.key, raw, renderer)
         assert error.value.source_key == case.key
         problems = [
             {"field": p.field, "message": p.message, "hint": p.hint, "line": p.line}
@@ -58,13 +61,22 @@ def test_hostile_file_is_parsed_as_expected(case: Case, renderer: SiteRenderer) 
         ]
         assert problem_mismatches(case, problems) == []
         return
-    # Given a file that can be published, When it is parsed and its page rendered,
+    # Given a file that can be published, When it is checked and its page rendered,
     # Then it has the expected URL and the reader sees the title as written, safely
-    post = parse_post(case.key, raw, CONFIG, renderer.post_layouts)
+    post = check(case.key, raw, renderer)
     assert post.url == case.url
     assert post.title == case.title
     html = render_post(post, renderer).body.decode("utf-8")
     assert post_page_mismatches(case, html, CONFIG.title) == []
+
+
+def check(key: str, raw: bytes, renderer: SiteRenderer) -> Post:
+    """What `pressroom check` does with one file: parse it, then hold what publishing it would
+    store to AWS's limits; InvalidPost with every problem, or the post."""
+    post = parse_post(key, raw, CONFIG, renderer.post_layouts)
+    if problems := storage_problems(post, renderer):
+        raise InvalidPost(key, problems)
+    return post
 
 
 def test_alias_bomb_is_rejected_in_bounded_time_and_memory(renderer: SiteRenderer) -> None:

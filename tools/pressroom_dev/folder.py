@@ -19,12 +19,14 @@ from pressroom import pages
 from pressroom.adapters.dynamodb import (
     check_commit_fits,
     counter_changes,
+    layout_problems,
     listing_pk,
     membership_items,
     months_pk,
     taxonomy_pk,
     term_counts,
 )
+from pressroom.adapters.s3 import report_key_problems
 from pressroom.content import parse_post
 from pressroom.errors import InvalidPost, UrlConflict
 from pressroom.model import (
@@ -98,6 +100,13 @@ class MemoryRepository:
     def url_owner(self, url: str) -> str | None:
         item = self._get(f"URL#{url}", "OWNER")
         return str(item["source_key"]) if item else None
+
+    def url_owners(self, urls: Iterable[str]) -> dict[str, str | None]:
+        return {url: self.url_owner(url) for url in urls}
+
+    def problems(self, commit: Commit) -> list[PostProblem]:
+        """The DynamoDB adapter's own check, on the items it would write."""
+        return layout_problems(commit)
 
     def term(self, kind: TaxonomyKind, slug: str) -> TermCount | None:
         rows = self._rows(taxonomy_pk(kind))
@@ -210,6 +219,16 @@ class CheckResult:
     problems: tuple[PostProblem, ...] = ()
 
 
+def storage_problems(
+    post: Post, renderer: SiteRenderer, record: PostRecord | None = None
+) -> list[PostProblem]:
+    """What the pipeline checks before its commit (records.limit_problems): the post's items
+    in the table, as the DynamoDB adapter lays them out, and its report's key in S3."""
+    record = record or post_record(post, "", None, renderer.config)
+    problems = layout_problems(Commit(record, None, clear_rejection=False))
+    return problems + report_key_problems(post.source_key)
+
+
 def check_sources(
     sources: Iterable[tuple[str, str, bytes]], renderer: SiteRenderer
 ) -> list[CheckResult]:
@@ -222,6 +241,10 @@ def check_sources(
             post = parse_post(key, raw, renderer.config, renderer.post_layouts)
         except InvalidPost as error:
             results.append(CheckResult(path, key, problems=tuple(error.problems)))
+            continue
+        limits = storage_problems(post, renderer)
+        if limits:
+            results.append(CheckResult(path, key, post.url, problems=tuple(limits)))
             continue
         owner = owners.setdefault(post.url, path) if post.published else path
         if owner != path:
@@ -267,6 +290,10 @@ def build_site(
         record = post_record(post, "", None, renderer.config)
         if record.status == "published" and post.date > now:
             record = replace(record, status="scheduled")
+        if limits := storage_problems(post, renderer, record):
+            message = InvalidPost(key, limits).report()
+            repository.reject(Rejection(key, "", None, message, tuple(limits)))
+            continue
         try:
             repository.commit(Commit(record, None, clear_rejection=False))
         except UrlConflict as conflict:
@@ -274,9 +301,9 @@ def build_site(
             continue
         if record.live and isinstance(page_or_message, RenderedPage):
             post_pages[key_for_url(post.url)] = page_or_message
+            posts.append(post)  # its links are checked once every post is in the table
         elif record.status == "scheduled":
             report.scheduled.append(record)
-            posts.append(post)
     for key, page in post_pages.items():
         site.put_page(key, page)
     for post in posts:

@@ -514,6 +514,91 @@ def _install_cloudfront_invalidation_limits() -> None:
     _replace("cloudfront_invalidation_limits", _CREATE_INVALIDATION, create_invalidation)
 
 
+# -- AWS's hard limits moto does not enforce --------------------------------------------------
+MAX_S3_KEY_BYTES = 1024
+"""S3: an object key is at most 1,024 bytes of UTF-8 (KeyTooLongError)."""
+MAX_S3_METADATA_BYTES = 2 * 1024
+"""S3: user-defined metadata, the UTF-8 bytes of each name (without `x-amz-meta-`) and value,
+is at most 2 KB (MetadataTooLarge)."""
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+"""DynamoDB: the items of one TransactWriteItems are at most 4 MB together (a Put its item, the
+other actions their key, as DynamoDB counts item sizes)."""
+TRANSACTION_TOO_LARGE = "Transaction item size has exceeded the 4 MB limit"
+
+_S3_PUT_OBJECT = Target(
+    "moto.s3.models",
+    "S3Backend.put_object",
+    ("self", "bucket_name", "key_name", "value"),
+    replaced=True,
+)
+_S3_RESPONSE_PUT_OBJECT = Target(
+    "moto.s3.responses", "S3Response.put_object", ("self",), replaced=True
+)
+_S3_CLIENT_ERROR = Target("moto.s3.exceptions", "S3ClientError")
+_DYNAMODB_VALIDATION = Target("moto.dynamodb.exceptions", "MockValidationException", ("message",))
+
+
+def _install_s3_key_length() -> None:
+    """An object key over 1,024 bytes is refused with KeyTooLongError (HTTP 400), as S3 does;
+    moto stores it. Every way moto creates an object goes through S3Backend.put_object."""
+    from moto.s3.exceptions import S3ClientError
+
+    original_put = _S3_PUT_OBJECT.current()
+
+    def put_object(self: Any, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
+        if len(key_name.encode("utf-8")) > MAX_S3_KEY_BYTES:
+            raise S3ClientError("KeyTooLongError", "Your key is too long")
+        return original_put(self, bucket_name, key_name, *args, **kwargs)
+
+    _replace("s3_key_length", _S3_PUT_OBJECT, put_object)
+
+
+def _install_s3_metadata_size() -> None:
+    """A PutObject whose user-defined metadata is over 2 KB is refused with MetadataTooLarge
+    (HTTP 400), as S3 does; moto stores any amount."""
+    from moto.s3.exceptions import S3ClientError
+
+    original_put = _S3_RESPONSE_PUT_OBJECT.current()
+    prefix = "x-amz-meta-"
+
+    def put_object(self: Any) -> Any:
+        size = sum(
+            len(str(name)[len(prefix) :].encode("utf-8")) + len(str(value).encode("utf-8"))
+            for name, value in self.headers.items()
+            if str(name).lower().startswith(prefix)
+        )
+        if size > MAX_S3_METADATA_BYTES:
+            raise S3ClientError(
+                "MetadataTooLarge",
+                "Your metadata headers exceed the maximum allowed metadata size.",
+            )
+        return original_put(self)
+
+    _replace("s3_metadata_size", _S3_RESPONSE_PUT_OBJECT, put_object)
+
+
+def _install_dynamodb_transaction_size() -> None:
+    """A TransactWriteItems over 4 MB is refused with a ValidationException before anything is
+    written, as DynamoDB does; moto applies it. Installed after the other transaction patches,
+    so it checks before their lock and backup."""
+    from moto.dynamodb.exceptions import MockValidationException
+
+    from pressroom.adapters.dynamodb import item_size
+
+    original_transaction = _TRANSACT_WRITE_ITEMS.current()
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        total = 0
+        for entry in transact_items:
+            kind, operation = next(iter(entry.items()))
+            total += item_size(operation.get("Item" if kind == "Put" else "Key") or {})
+        if total > MAX_TRANSACTION_BYTES:
+            raise MockValidationException(TRANSACTION_TOO_LARGE)
+        original_transaction(self, transact_items)
+
+    _replace("dynamodb_transaction_size", _TRANSACT_WRITE_ITEMS, transact_write_items)
+
+
 PATCHES: tuple[MotoPatch, ...] = (
     MotoPatch(
         "s3_event_fields",
@@ -568,6 +653,24 @@ PATCHES: tuple[MotoPatch, ...] = (
         "a repeated CallerReference makes a new invalidation",
         (_CREATE_INVALIDATION, _INVALIDATION, _CLOUDFRONT_EXCEPTION),
         _install_cloudfront_invalidation_caller_reference,
+    ),
+    MotoPatch(
+        "s3_key_length",
+        "an object key over 1,024 bytes is stored",
+        (_S3_PUT_OBJECT, _S3_CLIENT_ERROR),
+        _install_s3_key_length,
+    ),
+    MotoPatch(
+        "s3_metadata_size",
+        "user-defined metadata over 2 KB is stored",
+        (_S3_RESPONSE_PUT_OBJECT, _S3_CLIENT_ERROR),
+        _install_s3_metadata_size,
+    ),
+    MotoPatch(
+        "dynamodb_transaction_size",
+        "a transaction over 4 MB is applied",
+        (_TRANSACT_WRITE_ITEMS, _DYNAMODB_VALIDATION),
+        _install_dynamodb_transaction_size,
     ),
 )
 """Every patch, in the order `install_moto_fidelity` installs them."""

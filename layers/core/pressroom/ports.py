@@ -11,6 +11,7 @@ from pressroom.model import (
     Commit,
     Entry,
     IndexChange,
+    PostProblem,
     PostRecord,
     PostState,
     Rejection,
@@ -94,6 +95,15 @@ class PostRepository(SiteIndex, Protocol):
         """The source key whose post owns a URL."""
         ...
 
+    def url_owners(self, urls: Iterable[str]) -> dict[str, str | None]:
+        """The owner of each URL (None where none), in batched reads."""
+        ...
+
+    def problems(self, commit: Commit) -> list[PostProblem]:
+        """Why the table would refuse this commit (a key or item over DynamoDB's limits, a
+        transaction too large), phrased for the editor; empty when it fits."""
+        ...
+
     def rejections(self) -> list[Rejection]:
         """Every recorded rejection."""
         ...
@@ -125,6 +135,11 @@ class ReportStore(Protocol):
 
     def location(self, source_key: str) -> str:
         """Where the report of this source key is read (for logs and status)."""
+        ...
+
+    def problems(self, source_key: str) -> list[PostProblem]:
+        """Why this source key's report could not be where editors look for it (S3's key
+        limit); empty when it can."""
         ...
 
 

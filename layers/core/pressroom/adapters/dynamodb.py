@@ -3,7 +3,8 @@ records) lives here and nowhere else; see README, "Data model"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -31,6 +32,7 @@ from pressroom.model import (
     Term,
     TermCount,
 )
+from pressroom.urls import slugify
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -132,6 +134,221 @@ def check_commit_fits(max_categories: int, max_tags: int) -> None:
             "limits.max_categories + limits.max_tags must be at most 15: "
             "a post and all its listings are committed in one DynamoDB transaction"
         )
+
+
+# -- DynamoDB's hard limits, checked on the exact items a commit writes ----------------------
+# (Constraints in Amazon DynamoDB; 1 KB = 1,024 bytes there.)
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
+MAX_ITEM_BYTES = 400 * 1024
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+BATCH_GET_KEYS = 100
+_BATCH_GET_ATTEMPTS = 8
+
+# Which front-matter field an attribute of the post item comes from, for the editor.
+_FIELD_OF_ATTRIBUTE = {
+    "title": "title",
+    "excerpt": "body",
+    "warnings": "body",
+    "categories": "categories",
+    "tags": "tags",
+    "url": "permalink",
+    "retired_urls": "permalink",
+}
+_HINT_OF_FIELD = {
+    "title": "shorten the title",
+    "body": "shorten the body, or link to fewer pages that do not exist",
+    "categories": "use fewer or shorter categories",
+    "tags": "use fewer or shorter tags",
+    "permalink": "use a shorter permalink",
+}
+
+
+def attribute_size(value: Mapping[str, Any]) -> int:
+    """The bytes DynamoDB counts for one attribute value in wire format (without its name), as
+    "DynamoDB item sizes and formats" documents them: strings and binaries their UTF-8 or raw
+    length, numbers 1 byte per two significant digits plus 1, null and Boolean 1, a list or map
+    3 plus 1 per element plus its elements (a map's with their names)."""
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return len(str(inner).encode("utf-8"))
+    if kind == "B":
+        return len(inner)
+    if kind == "N":
+        return _number_size(str(inner))
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(str(item).encode("utf-8")) for item in inner)
+    if kind == "NS":
+        return sum(_number_size(str(item)) for item in inner)
+    if kind == "BS":
+        return sum(len(item) for item in inner)
+    if kind == "L":
+        return 3 + sum(1 + attribute_size(item) for item in inner)
+    if kind == "M":
+        return 3 + sum(
+            1 + len(name.encode("utf-8")) + attribute_size(item) for name, item in inner.items()
+        )
+    raise ValueError(f"not a DynamoDB attribute value: {value!r}")
+
+
+def _number_size(text: str) -> int:
+    mantissa = text.lower().split("e", 1)[0]
+    digits = "".join(char for char in mantissa if char.isdigit()).strip("0") or "0"
+    return (len(digits) + 1) // 2 + 1
+
+
+def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
+    """An item's size as DynamoDB counts it: its attribute names and values, UTF-8."""
+    return sum(len(name.encode("utf-8")) + attribute_size(value) for name, value in item.items())
+
+
+def _operation_size(operation: Mapping[str, Any]) -> int:
+    """What an action adds to a transaction's size: a Put its item, the others their key."""
+    kind, body = next(iter(operation.items()))
+    return item_size(body["Item"] if kind == "Put" else body["Key"])
+
+
+def _term_keys(kind: TaxonomyKind, slug: str, name: str) -> list[str]:
+    """The key parts a category or tag spelled `name` puts into the table."""
+    return [listing_pk(kind, slug), months_pk(kind, slug), f"{slug}#{name}"]
+
+
+def _shown(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _longest_fitting(name: str, fits: Callable[[str], bool]) -> int:
+    """The most leading characters of `name` that still fit (0 if none do)."""
+    low, high = 0, len(name)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(name[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def commit_problems(commit: Commit, operations: list[dict[str, Any]]) -> list[PostProblem]:
+    """Why DynamoDB would refuse the transaction `operations` that commits `commit`: a key over
+    its size, an item over 400 KB, more than 100 actions or more than 4 MB. Each problem names
+    the front-matter field it comes from (the file name, a category or tag, the body ...)."""
+    record = commit.record
+    terms = record.listed.terms() if record.listed is not None else []
+    worst: dict[tuple[str, str], tuple[int, PostProblem]] = {}
+
+    def blame(what: tuple[str, str], excess: int, problem: PostProblem) -> None:
+        if what not in worst or worst[what][0] < excess:
+            worst[what] = (excess, problem)
+
+    for operation in operations:
+        kind, body = next(iter(operation.items()))
+        key = body["Item"] if kind == "Put" else body["Key"]
+        for attribute, limit, what in (
+            ("PK", MAX_PARTITION_KEY_BYTES, "partition key"),
+            ("SK", MAX_SORT_KEY_BYTES, "sort key"),
+        ):
+            part = str(key[attribute]["S"])
+            size = len(part.encode("utf-8"))
+            if size <= limit:
+                continue
+            culprit = next(
+                ((k, t) for k, t in terms if part in _term_keys(k, t.slug, t.name)), None
+            )
+            if culprit is not None:
+                term_kind, term = culprit
+                field = "categories" if term_kind == "category" else "tags"
+
+                def fits(prefix: str, term_kind: TaxonomyKind = term_kind) -> bool:
+                    pk, months, counter = _term_keys(term_kind, slugify(prefix), prefix)
+                    return (
+                        len(pk.encode()) <= MAX_PARTITION_KEY_BYTES
+                        and len(months.encode()) <= MAX_PARTITION_KEY_BYTES
+                        and len(counter.encode()) <= MAX_SORT_KEY_BYTES
+                    )
+
+                most = _longest_fitting(term.name, fits)
+                blame(
+                    (field, term.slug),
+                    size - limit,
+                    PostProblem(
+                        field,
+                        f"the {term_kind} {_shown(term.name)!r} makes a key of {size:,} bytes; "
+                        f"DynamoDB allows {limit:,} for a {what}",
+                        f"shorten it to at most {most:,} characters",
+                    ),
+                )
+            elif record.source_key in part:
+                blame(
+                    ("file", ""),
+                    size - limit,
+                    PostProblem(
+                        "file",
+                        f"its name makes a key of {size:,} bytes in the posts table; DynamoDB "
+                        f"allows {limit:,} for a {what}",
+                        f"shorten the file name by at least {size - limit:,} bytes "
+                        "(a Chinese character is 3 bytes, a Latin letter 1)",
+                    ),
+                )
+            else:
+                blame(
+                    ("permalink", part),
+                    size - limit,
+                    PostProblem(
+                        "permalink",
+                        f"makes a key of {size:,} bytes; DynamoDB allows {limit:,} for a {what}",
+                        _HINT_OF_FIELD["permalink"],
+                    ),
+                )
+        if kind == "Put":
+            size = item_size(key)
+            if size > MAX_ITEM_BYTES:
+                sizes = {
+                    name: len(name.encode("utf-8")) + attribute_size(value)
+                    for name, value in key.items()
+                }
+                largest = max(sizes, key=lambda name: sizes[name])
+                field = _FIELD_OF_ATTRIBUTE.get(largest, "post")
+                blame(
+                    (field, "item"),
+                    size - MAX_ITEM_BYTES,
+                    PostProblem(
+                        field,
+                        f"makes the post's record in the table {size:,} bytes, {sizes[largest]:,} "
+                        f"of them its {largest}; DynamoDB allows {MAX_ITEM_BYTES:,} (400 KB) "
+                        "per item",
+                        _HINT_OF_FIELD.get(field, "make the post smaller"),
+                    ),
+                )
+    problems = [problem for _, problem in worst.values()]
+    if len(operations) > MAX_TRANSACTION_ITEMS:
+        problems.append(
+            PostProblem(
+                "categories",
+                f"the post and its listings make a transaction of {len(operations)} items; "
+                f"DynamoDB allows {MAX_TRANSACTION_ITEMS}",
+                "use fewer categories and tags",
+            )
+        )
+    total = sum(_operation_size(operation) for operation in operations)
+    if total > MAX_TRANSACTION_BYTES:
+        problems.append(
+            PostProblem(
+                "post",
+                f"the post and its listings make a transaction of {total:,} bytes; DynamoDB "
+                f"allows {MAX_TRANSACTION_BYTES:,} (4 MB)",
+                "use fewer categories and tags, or a shorter title",
+            )
+        )
+    return problems
+
+
+def layout_problems(commit: Commit) -> list[PostProblem]:
+    """`DynamoPostRepository.problems` without a table or a client: the same items and the same
+    checks, for folder builds and `pressroom check`."""
+    return DynamoPostRepository("", cast("DynamoDBClient", None)).problems(commit)
 
 
 class DynamoTableChanges:
@@ -289,6 +506,43 @@ class DynamoPostRepository:
             )
         item = response.get("Item")
         return str(self._plain(item)["source_key"]) if item else None
+
+    def url_owners(self, urls: Iterable[str]) -> dict[str, str | None]:
+        """The owner of each URL, read with BatchGetItem (100 keys a request, strongly
+        consistent; keys DynamoDB leaves unprocessed are asked for again, with backoff)."""
+        wanted = list(dict.fromkeys(urls))
+        owners: dict[str, str | None] = dict.fromkeys(wanted)
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            keys = [
+                {"PK": {"S": f"URL#{url}"}, "SK": {"S": "OWNER"}}
+                for url in wanted[start : start + BATCH_GET_KEYS]
+            ]
+            request: dict[str, Any] = {
+                self.table: {
+                    "Keys": keys,
+                    "ConsistentRead": True,
+                    "ProjectionExpression": "#pk, #owner",
+                    "ExpressionAttributeNames": {"#pk": "PK", "#owner": "source_key"},
+                }
+            }
+            for attempt in range(_BATCH_GET_ATTEMPTS):
+                with translated("dynamodb:BatchGetItem"):
+                    response = self.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table, []):
+                    values = self._plain(item)
+                    owners[str(values["PK"]).removeprefix("URL#")] = str(values["source_key"])
+                request = dict(response.get("UnprocessedKeys") or {})
+                if not request:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise TransientError("dynamodb:BatchGetItem kept keys unprocessed")
+        return owners
+
+    def problems(self, commit: Commit) -> list[PostProblem]:
+        """Why DynamoDB would refuse this commit's transaction (see `commit_problems`)."""
+        operations, _ = self._operations(commit)
+        return commit_problems(commit, operations)
 
     def term(self, kind: TaxonomyKind, slug: str) -> TermCount | None:
         counts = term_counts(

@@ -13,6 +13,7 @@ from pressroom.errors import (
     SourceMissing,
 )
 from pressroom.model import (
+    PostProblem,
     RenderedPage,
     SourceObject,
 )
@@ -110,9 +111,35 @@ class S3Site:
 REPORTS_PREFIX = "reports/"
 
 
+# S3's longest object key (UTF-8 bytes), and where a report goes whose key would be longer.
+MAX_KEY_BYTES = 1024
+LONG_REPORTS_PREFIX = f"{REPORTS_PREFIX}long-keys/"
+
+
 def report_key(source_key: str) -> str:
-    """The key of a source file's rejection report in the source bucket."""
-    return f"{REPORTS_PREFIX}{source_key}.json"
+    """The key of a source file's rejection report in the source bucket: `reports/<source
+    key>.json`, or, when that would be longer than S3 allows, `reports/long-keys/<SHA-256 of
+    the source key>.json` (the report itself names its source key)."""
+    key = f"{REPORTS_PREFIX}{source_key}.json"
+    if len(key.encode("utf-8")) <= MAX_KEY_BYTES:
+        return key
+    return f"{LONG_REPORTS_PREFIX}{hashlib.sha256(source_key.encode('utf-8')).hexdigest()}.json"
+
+
+def report_key_problems(source_key: str) -> list[PostProblem]:
+    """A source key whose report would not be at `reports/<source key>.json`, S3's key limit."""
+    size = len(f"{REPORTS_PREFIX}{source_key}.json".encode())
+    if size <= MAX_KEY_BYTES:
+        return []
+    return [
+        PostProblem(
+            "file",
+            f"its name makes the key of its report, {REPORTS_PREFIX}…json, {size:,} bytes; "
+            f"S3 allows {MAX_KEY_BYTES:,}",
+            f"shorten the file name by at least {size - MAX_KEY_BYTES:,} bytes "
+            "(a Chinese character is 3 bytes, a Latin letter 1)",
+        )
+    ]
 
 
 class S3Reports:
@@ -149,3 +176,6 @@ class S3Reports:
 
     def location(self, source_key: str) -> str:
         return report_key(source_key)
+
+    def problems(self, source_key: str) -> list[PostProblem]:
+        return report_key_problems(source_key)

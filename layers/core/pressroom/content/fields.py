@@ -16,8 +16,8 @@ from pressroom.content.body import excerpt
 from pressroom.content.frontmatter import split_front_matter
 from pressroom.content.source import decode_source
 from pressroom.errors import InvalidPost
-from pressroom.model import Post, PostProblem, Term
-from pressroom.urls import SiteUrls, date_tokens, expand, slugify
+from pressroom.model import Post, PostProblem, TaxonomyKind, Term
+from pressroom.urls import SiteUrls, date_tokens, expand, key_for_url, slugify
 
 _FILE_NAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+?)(\.[^.]+)?$")
 _DATE = re.compile(
@@ -86,6 +86,7 @@ def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collect
     taxonomy_ok = not any(p.field in ("categories", "category") for p in problems)
     if when is not None and slug and taxonomy_ok:
         url = _url(front, when, slug, categories, config, problems)
+    problems += key_problems(source_key, url, when, categories, tags, config)
     if problems:
         raise InvalidPost(source_key, problems)
     assert when is not None
@@ -305,6 +306,64 @@ def _unsafe_url(url: str, pattern: str) -> str | None:
     if len(url.encode()) > 512:
         return "is longer than 512 bytes"
     return None
+
+
+# S3's longest object key, in UTF-8 bytes.
+MAX_S3_KEY_BYTES = 1024
+
+
+def key_problems(
+    source_key: str,
+    url: str,
+    when: datetime | None,
+    categories: tuple[Term, ...],
+    tags: tuple[Term, ...],
+    config: SiteConfig,
+) -> list[PostProblem]:
+    """S3's key limit, checked on the source key and on every page key a post makes: its own
+    page and its categories' and tags' landing and archive pages. (The table's keys and items
+    are checked where their layout is, in the DynamoDB adapter, and the report's key in the S3
+    adapter.)"""
+    problems: list[PostProblem] = []
+    size = len(source_key.encode("utf-8"))
+    if size > MAX_S3_KEY_BYTES:
+        problems.append(
+            PostProblem(
+                "file",
+                f"its key is {size:,} bytes; S3 allows {MAX_S3_KEY_BYTES:,}",
+                f"shorten the file name by at least {size - MAX_S3_KEY_BYTES:,} bytes "
+                "(a Chinese character is 3 bytes, a Latin letter 1)",
+            )
+        )
+    if url and len(key_for_url(url).encode("utf-8")) > MAX_S3_KEY_BYTES:
+        problems.append(
+            PostProblem(
+                "permalink",
+                f"makes a page key of {len(key_for_url(url).encode()):,} bytes; "
+                f"S3 allows {MAX_S3_KEY_BYTES:,}",
+                "use a shorter permalink",
+            )
+        )
+    urls = SiteUrls(config)
+    month = config.month_of(when) if when is not None else "2000-01"
+    groups: tuple[tuple[TaxonomyKind, str, tuple[Term, ...]], ...] = (
+        ("category", "categories", categories),
+        ("tag", "tags", tags),
+    )
+    for kind, field, terms in groups:
+        for term in terms:
+            pages = (urls.landing(kind, term.slug), urls.archive(kind, term.slug, month))
+            size = max(len(key_for_url(page).encode("utf-8")) for page in pages)
+            if size > MAX_S3_KEY_BYTES:
+                problems.append(
+                    PostProblem(
+                        field,
+                        f"the {kind} {_shown(term.name, 24)} makes a page key of {size:,} bytes; "
+                        f"S3 allows {MAX_S3_KEY_BYTES:,}",
+                        f"shorten it by at least {size - MAX_S3_KEY_BYTES:,} bytes",
+                    )
+                )
+    return problems
 
 
 def _invisible(char: str) -> bool:

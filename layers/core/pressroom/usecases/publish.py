@@ -34,7 +34,13 @@ from pressroom.ports import (
 from pressroom.render import SiteRenderer
 from pressroom.urls import key_for_url
 from pressroom.usecases.mirror import MAX_ATTEMPTS, settle
-from pressroom.usecases.records import broken_links, post_record, retired_urls, sequencer_order
+from pressroom.usecases.records import (
+    broken_links,
+    limit_problems,
+    post_record,
+    retired_urls,
+    sequencer_order,
+)
 
 PageState = tuple[PostRecord, RenderedPage | None]
 
@@ -109,6 +115,12 @@ class Publisher:
             # Gone before the commit clears it, so a crash after the commit cannot leave it.
             self.reports.delete_report(change.key)
         record = self._record(change.key, sequencer, version, post, state.record)
+        # What AWS would refuse to store (keys, items, the transaction, the report's key) is
+        # rejected like any invalid post, before anything is written.
+        limits = Commit(record, state.record, clear_rejection=clearing)
+        if post is not None and (problems := limit_problems(limits, self.repository, self.reports)):
+            report = InvalidPost(change.key, problems).report()
+            return self._reject(change.key, sequencer, version, report, problems)
         page = render_post(post, self.renderer) if post is not None and record.live else None
         try:
             self.repository.commit(Commit(record, state.record, clear_rejection=clearing))
