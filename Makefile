@@ -87,14 +87,17 @@ integration: install
 test: lint typecheck e2e-deps
 	$(BIN)/pytest -q
 
-# The browser tests drive Debian's Chromium (Playwright never downloads one) and need CJK fonts.
+# The browser tests drive Debian's Chromium (Playwright never downloads one) and need CJK fonts;
+# tests/integration/test_viewer_request.py runs the template's CloudFront Function with node.
 e2e-deps:
-	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		echo "e2e-deps: chromium and fonts-noto-cjk are installed"; \
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && \
+		command -v node >/dev/null; then \
+		echo "e2e-deps: chromium, fonts-noto-cjk and nodejs are installed"; \
 	else \
 		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 		$$SUDO apt-get update && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk \
+			nodejs; \
 	fi
 
 e2e: install e2e-deps

@@ -90,11 +90,19 @@ def security_headers(template: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def site_response(s3: Any, bucket: str, raw_path: str) -> tuple[int, dict[str, str], bytes]:
-    """What CloudFront answers for a path: the object (folders and / serve index.html), or the
-    site's 404.html with status 404."""
-    path = unquote(urlsplit(raw_path).path)
-    key = (path + "index.html" if path.endswith("/") else path).lstrip("/")
+def viewer_request_uri(uri: str) -> str:
+    """What the distribution's viewer-request function (template.yaml's
+    SiteFolderIndexFunction) makes of a request's URI, given without its query string, as
+    CloudFront gives it: a folder URL ending in "/" ("/" too) asks for its index.html.
+    tests/integration/test_viewer_request.py runs the template's code against this."""
+    return uri + "index.html" if uri.endswith("/") else uri
+
+
+def origin_response(s3: Any, bucket: str, uri: str) -> tuple[int, dict[str, str], bytes]:
+    """What the site bucket answers CloudFront for a URI (after the viewer-request function):
+    the object, or the site's 404.html with status 404 (the distribution's custom error
+    responses for S3's 403 and 404)."""
+    key = unquote(uri).lstrip("/")
     for candidate, status in ((key, 200), ("404.html", 404)):
         if not candidate or ".." in candidate.split("/"):
             continue
@@ -111,8 +119,210 @@ def site_response(s3: Any, bucket: str, raw_path: str) -> tuple[int, dict[str, s
     return 404, {"Content-Type": "text/plain; charset=utf-8"}, b"404 Not Found\n"
 
 
+def site_response(s3: Any, bucket: str, raw_path: str) -> tuple[int, dict[str, str], bytes]:
+    """What CloudFront's origin request gives for a request path (query string and all),
+    without the cache: the viewer-request rule, then the bucket's answer."""
+    return origin_response(s3, bucket, viewer_request_uri(urlsplit(raw_path).path))
+
+
+# -- the CDN's cache ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CachePolicy:
+    """The TTLs of a CloudFront cache policy, in seconds."""
+
+    min_ttl: int
+    default_ttl: int
+    max_ttl: int
+
+    def ttl(self, cache_control: str | None) -> int:
+        """How long CloudFront keeps an object with this Cache-Control: s-maxage, else
+        max-age, held to [min_ttl, max_ttl]; default_ttl without either; min_ttl for
+        no-cache, no-store or private (AWS's "Managing how long content stays in the cache")."""
+        directives: dict[str, str] = {}
+        for part in (cache_control or "").split(","):
+            name, _, value = part.strip().partition("=")
+            if name:
+                directives[name.lower()] = value.strip().strip('"')
+        if directives.keys() & {"no-cache", "no-store", "private"}:
+            return self.min_ttl
+        for name in ("s-maxage", "max-age"):
+            if directives.get(name, "").isdigit():
+                return max(self.min_ttl, min(int(directives[name]), self.max_ttl))
+        return self.default_ttl
+
+
+MANAGED_CACHE_POLICIES = {
+    # Managed-CachingOptimized
+    "658327ea-f89d-4fab-a63d-7e88639e58f6": CachePolicy(1, 86_400, 31_536_000),
+}
+DEFAULT_ERROR_CACHING_MIN_TTL = 10
+"""CloudFront's ErrorCachingMinTTL when a custom error response gives none."""
+
+
+@dataclass(frozen=True)
+class CdnConfig:
+    """What of the distribution's configuration decides what its caches keep."""
+
+    policy: CachePolicy
+    error_ttls: dict[int, int]
+
+    def error_ttl(self, status: int) -> int:
+        return self.error_ttls.get(status, DEFAULT_ERROR_CACHING_MIN_TTL)
+
+
+def cdn_config(template: dict[str, Any]) -> CdnConfig:
+    """The cache policy (a managed one, by id) and error caching TTLs of template.yaml's
+    distribution's default cache behavior; CachingOptimized's TTLs if it names no policy."""
+    for resource in (template.get("Resources") or {}).values():
+        if resource.get("Type") != "AWS::CloudFront::Distribution":
+            continue
+        config = resource.get("Properties", {}).get("DistributionConfig", {})
+        policy_id = config.get("DefaultCacheBehavior", {}).get("CachePolicyId")
+        if policy_id not in MANAGED_CACHE_POLICIES:
+            raise ValueError(f"the local CDN does not know the cache policy {policy_id!r}")
+        error_ttls = {
+            # S3 answers 403 for a missing object; the viewer gets the ResponseCode.
+            int(entry.get("ResponseCode", entry["ErrorCode"])): int(
+                entry.get("ErrorCachingMinTTL", DEFAULT_ERROR_CACHING_MIN_TTL)
+            )
+            for entry in config.get("CustomErrorResponses", [])
+        }
+        return CdnConfig(MANAGED_CACHE_POLICIES[policy_id], error_ttls)
+    return CdnConfig(next(iter(MANAGED_CACHE_POLICIES.values())), {})
+
+
+def invalidation_matches(path: str, uri: str) -> bool:
+    """Whether an invalidation path ("/a/b.html", "/a/*", "/*"; percent-encoded or not)
+    covers a cached URI (after the viewer-request function)."""
+    path, uri = unquote(path), unquote(uri)
+    return uri.startswith(path[:-1]) if path.endswith("*") else uri == path
+
+
+class DistributionInvalidations:
+    """The invalidations of a distribution in moto, each seen once: ListInvalidations, and
+    GetInvalidation for the paths of the new ones."""
+
+    def __init__(self, cloudfront: Any, distribution_id: str) -> None:
+        self.cloudfront = cloudfront
+        self.distribution_id = distribution_id
+        self.seen: set[str] = set()
+
+    def new(self) -> list[tuple[float, list[str]]]:
+        """(creation time, paths) of each invalidation not returned before."""
+        found = []
+        pages = self.cloudfront.get_paginator("list_invalidations").paginate(
+            DistributionId=self.distribution_id
+        )
+        for page in pages:
+            for summary in page["InvalidationList"].get("Items") or []:
+                if summary["Id"] in self.seen:
+                    continue
+                invalidation = self.cloudfront.get_invalidation(
+                    DistributionId=self.distribution_id, Id=summary["Id"]
+                )["Invalidation"]
+                paths = invalidation["InvalidationBatch"]["Paths"].get("Items") or []
+                found.append((invalidation["CreateTime"].timestamp(), list(paths)))
+                self.seen.add(summary["Id"])
+        return found
+
+
+@dataclass
+class _Cached:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    stored: float  # the cache's clock when fetched from the origin (Age, expiry)
+    expires: float
+    fetched: float  # time.time() the fetch began, to compare with invalidations' CreateTime
+
+
+class EdgeCache:
+    """One CloudFront cache in front of the site bucket: each response is kept under its URI
+    (after the viewer-request function; the query string is not part of the key, as in
+    CachingOptimized) for the TTL the cache policy and its Cache-Control give, or an error
+    response for its ErrorCachingMinTTL, until an invalidation created after it was fetched
+    names its path. Invalidations are read from the distribution at most every
+    `poll_interval` seconds, when a request comes. `clock` gives the time of TTLs and Age
+    (tests move it); invalidations are compared with the real time copies were fetched at."""
+
+    def __init__(
+        self,
+        config: CdnConfig,
+        invalidations: DistributionInvalidations | None = None,
+        poll_interval: float = 0.5,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.invalidations = invalidations
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.entries: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+        self._poll_lock = threading.Lock()
+        self._polled = float("-inf")
+
+    def poll(self) -> None:
+        """Apply the invalidations created since the last poll (when one is due)."""
+        if self.invalidations is None:
+            return
+        with self._poll_lock:
+            now = time.monotonic()
+            if now - self._polled < self.poll_interval:
+                return
+            self._polled = now
+            fresh = self.invalidations.new()
+        with self._lock:
+            for created, paths in fresh:
+                for uri in [
+                    uri
+                    for uri, entry in self.entries.items()
+                    if entry.fetched <= created
+                    and any(invalidation_matches(path, uri) for path in paths)
+                ]:
+                    del self.entries[uri]
+
+    def respond(
+        self, uri: str, fetch: Callable[[str], tuple[int, dict[str, str], bytes]]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The response for a URI (after the viewer-request function): the cached copy with
+        its Age, or the origin's (`fetch`), kept for its TTL; X-Cache says which."""
+        self.poll()
+        now = self.clock()
+        with self._lock:
+            entry = self.entries.get(uri)
+            if entry is not None and entry.expires <= now:
+                del self.entries[uri]
+                entry = None
+        if entry is not None:
+            headers = dict(entry.headers)
+            headers["Age"] = str(max(0, int(now - entry.stored)))
+            headers["X-Cache"] = "Hit from cloudfront" if entry.status < 400 else _ERROR_CACHE
+            return entry.status, headers, entry.body
+        started = time.time()  # a copy is as old as the request that fetched it
+        status, headers, body = fetch(uri)
+        if status >= 400:
+            ttl = self.config.error_ttl(status)
+        else:
+            ttl = self.config.policy.ttl(headers.get("Cache-Control"))
+        with self._lock:
+            self.entries[uri] = _Cached(status, dict(headers), body, now, now + ttl, started)
+        headers = dict(headers)
+        headers["X-Cache"] = "Miss from cloudfront" if status < 400 else _ERROR_CACHE
+        return status, headers, body
+
+    def ttl_of(self, uri: str) -> float | None:
+        """The TTL (seconds) the cached copy of `uri` was given, or None when none is cached."""
+        with self._lock:
+            entry = self.entries.get(uri)
+        return None if entry is None else entry.expires - entry.stored
+
+
+_ERROR_CACHE = "Error from cloudfront"
+
+
 class SiteServer(ThreadingHTTPServer):
-    """HTTP front of the site bucket, plus the status endpoint."""
+    """HTTP front of the site bucket, as the distribution serves it (the viewer-request
+    function, the edge cache, the response headers policy), plus the status endpoint."""
 
     daemon_threads = True
 
@@ -123,6 +333,7 @@ class SiteServer(ThreadingHTTPServer):
         bucket: str,
         status: Callable[[], dict[str, Any]],
         headers: dict[str, str] | None = None,
+        cache: EdgeCache | None = None,
     ) -> None:
         super().__init__(address, _SiteHandler)
         self.s3 = s3
@@ -130,6 +341,12 @@ class SiteServer(ThreadingHTTPServer):
         self.status = status
         # Added to every site response, as the distribution's response headers policy does.
         self.headers = dict(headers or {})
+        # Always there, as in production; without invalidations only TTLs end a copy.
+        self.cache = cache or EdgeCache(cdn_config({}))
+
+    def site_response(self, raw_path: str) -> tuple[int, dict[str, str], bytes]:
+        uri = viewer_request_uri(urlsplit(raw_path).path)
+        return self.cache.respond(uri, lambda u: origin_response(self.s3, self.bucket, u))
 
 
 class _SiteHandler(BaseHTTPRequestHandler):
@@ -147,7 +364,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
             status, headers = 200, {"Content-Type": "application/json; charset=utf-8"}
             headers["Cache-Control"] = "no-store"
         else:
-            status, headers, body = site_response(self.server.s3, self.server.bucket, self.path)
+            status, headers, body = self.server.site_response(self.path)
             headers |= self.server.headers
         self.send_response(status)
         for name, value in headers.items():
@@ -275,6 +492,7 @@ def start_local_system(
         stack.name("SiteBucket"),
         lambda: {},
         security_headers(stack.template),
+        site_cache(stack),
     )
     endpoints = {"site": f"http://{host}:{site.server_port}/", "aws": endpoint}
     system = LocalSystem(
@@ -290,6 +508,16 @@ def start_local_system(
     return system
 
 
+def site_cache(stack: Any) -> EdgeCache:
+    """The edge cache of the stack's distribution: its template's cache settings, evicted by
+    the invalidations the distribution gets in moto."""
+    distribution_id = stack.distribution_id()
+    invalidations = (
+        DistributionInvalidations(stack.cloudfront, distribution_id) if distribution_id else None
+    )
+    return EdgeCache(cdn_config(stack.template), invalidations)
+
+
 def banner(system: LocalSystem) -> str:
     source = system.stack.name("SourceBucket")
     aws = system.endpoints["aws"]
@@ -301,6 +529,9 @@ def banner(system: LocalSystem) -> str:
             f"  AWS (moto):  {aws}",
             f"  source bucket: {source}",
             f"  site bucket:   {system.stack.name('SiteBucket')}",
+            f"  distribution:  {system.stack.distribution_id()} (the site port caches like it;"
+            " its invalidations: aws cloudfront list-invalidations --distribution-id"
+            f" {system.stack.distribution_id()} --endpoint-url {aws})",
             "check a post before uploading it: pressroom check post.md",
             "upload a post:",
             "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \\",

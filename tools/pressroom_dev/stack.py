@@ -87,6 +87,12 @@ _LOCAL_TYPES = frozenset(
 )
 
 
+# Resources whose physical id moto chooses at creation (the stack records it in `names`).
+_CDN_TYPES = frozenset({"AWS::CloudFront::Distribution"})
+# CloudFormation's CloudFront property names where the API's differ.
+_CLOUDFRONT_API_NAMES = {"IPV6Enabled": "IsIPV6Enabled"}
+
+
 # -- resources and event sources --------------------------------------------------------------
 @dataclass
 class LambdaContext:
@@ -122,6 +128,7 @@ class LocalStack:
         self.names: dict[str, str] = {}
         self.arns: dict[str, str] = {}
         self.queue_urls: dict[str, str] = {}
+        self.domain_names: dict[str, str] = {}
         self.queue_sources: list[QueueSource] = []
         self.stream_sources: list[StreamSource] = []
         self.handlers: dict[str, Handler] = {}
@@ -131,6 +138,7 @@ class LocalStack:
         self.dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
         self.streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
         self.scheduler = session.client("scheduler", endpoint_url=endpoint_url)
+        self.cloudfront = session.client("cloudfront", endpoint_url=endpoint_url)
         self._delivery: EventSourceMappings | None = None
 
     # names ------------------------------------------------------------------------------------
@@ -143,6 +151,11 @@ class LocalStack:
     def name(self, logical_id: str) -> str:
         """The local physical name of a resource (stable: derived from stack and logical id)."""
         return self.names.get(logical_id) or self._physical(logical_id)
+
+    def distribution_id(self) -> str:
+        """The id moto gave the template's CloudFront distribution ("" before `create`)."""
+        found = self._of_type("AWS::CloudFront::Distribution")
+        return self.names.get(found[0], "") if found else ""
 
     def settings(self) -> Settings:
         """What RenderPost's environment names, as pressroom reads it."""
@@ -176,6 +189,8 @@ class LocalStack:
             return value if isinstance(value, str) else ""
         kind = self.resources.get(target, {}).get("Type", "")
         if "Ref" in value:
+            if kind in _CDN_TYPES:  # an id moto chose: none until the resource exists
+                return self.names.get(target, "")
             return self.name(target) if kind in _LOCAL_TYPES else ""
         if kind == "AWS::IAM::Role":
             return f"arn:aws:iam::{ACCOUNT}:role/{self.name(target)}"
@@ -194,6 +209,8 @@ class LocalStack:
         for lid in self._of_type("AWS::Scheduler::ScheduleGroup"):
             self.scheduler.create_schedule_group(Name=self.name(lid))
             self.names[lid] = self.name(lid)
+        for lid in self._of_type("AWS::CloudFront::Distribution"):
+            self._create_distribution(lid)
         for lid in self._of_type("AWS::Serverless::Function"):
             self._map_events(lid)
         return self
@@ -309,6 +326,78 @@ class LocalStack:
             for url in self.queue_urls.values():  # S3 sends a test event when wired up
                 self.sqs.purge_queue(QueueUrl=url)
 
+    def _create_distribution(self, lid: str) -> None:
+        """The distribution as its template properties configure it, with the origin access
+        control and CloudFront Functions it names created first (moto keeps neither the
+        function associations nor the response headers policy, which it does not model)."""
+        config = self._cloudfront_value(self._props(lid)["DistributionConfig"])
+        config["CallerReference"] = self._physical(lid)
+        shape = self.cloudfront.meta.service_model.operation_model("CreateDistribution")
+        config = _as_shape(config, shape.input_shape.members["DistributionConfig"])
+        distribution = self.cloudfront.create_distribution(DistributionConfig=config)
+        self.names[lid] = distribution["Distribution"]["Id"]
+        self.arns[lid] = distribution["Distribution"]["ARN"]
+        self.domain_names[lid] = distribution["Distribution"]["DomainName"]
+
+    def _cloudfront_value(self, value: Any) -> Any:
+        """A CloudFormation CloudFront property as the CloudFront API takes it: lists become
+        {Quantity, Items}, CachedMethods goes inside AllowedMethods, references resolve."""
+        if _ref(value) is not None or (isinstance(value, dict) and "Fn::Sub" in value):
+            return self._cloudfront_reference(value)
+        if isinstance(value, list):
+            items = [self._cloudfront_value(item) for item in value]
+            return {"Quantity": len(items), "Items": items}
+        if not isinstance(value, dict):
+            return value
+        converted: dict[str, Any] = {}
+        for name, item in value.items():
+            if name != "CachedMethods":
+                converted[_CLOUDFRONT_API_NAMES.get(name) or name] = self._cloudfront_value(item)
+        if "CachedMethods" in value and "AllowedMethods" in converted:
+            converted["AllowedMethods"]["CachedMethods"] = self._cloudfront_value(
+                value["CachedMethods"]
+            )
+        return converted
+
+    def _cloudfront_reference(self, value: Any) -> str:
+        """What a !Ref, !GetAtt or !Sub in the distribution's config resolves to locally."""
+        if "Fn::Sub" in value:
+            text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+            return str(text).replace("${AWS::StackName}", self.stack_name)
+        target = _ref(value)
+        assert target is not None
+        kind = self.resources.get(target, {}).get("Type", "")
+        attribute = value["Fn::GetAtt"][1] if "Fn::GetAtt" in value else ""
+        if kind == "AWS::S3::Bucket":
+            return f"{self.name(target)}.s3.{REGION}.amazonaws.com"  # RegionalDomainName
+        if kind == "AWS::CloudFront::OriginAccessControl":
+            if target not in self.names:
+                config = self._cloudfront_value(self._props(target)["OriginAccessControlConfig"])
+                created = self.cloudfront.create_origin_access_control(
+                    OriginAccessControlConfig=config
+                )
+                self.names[target] = created["OriginAccessControl"]["Id"]
+            return self.names[target]
+        if kind == "AWS::CloudFront::Function" and attribute == "FunctionARN":
+            if target not in self.arns:
+                props = self._props(target)
+                created = self.cloudfront.create_function(
+                    Name=self._cloudfront_reference(props["Name"])
+                    if isinstance(props["Name"], dict)
+                    else str(props["Name"]),
+                    FunctionConfig={
+                        "Comment": str(props["FunctionConfig"].get("Comment", "")),
+                        "Runtime": str(props["FunctionConfig"]["Runtime"]),
+                    },
+                    FunctionCode=str(props["FunctionCode"]).encode(),
+                )
+                summary = created["FunctionSummary"]
+                self.names[target] = summary["Name"]
+                self.arns[target] = summary["FunctionMetadata"]["FunctionARN"]
+            return self.arns[target]
+        # A resource moto does not model (the response headers policy): a stable local id.
+        return self._physical(target)
+
     def _map_events(self, lid: str) -> None:
         props = self._props(lid)
         function_arn = LambdaContext(lid).invoked_function_arn
@@ -422,6 +511,21 @@ class LocalStack:
         return self.delivery().drain(
             invoke or self.invoke, now=now, max_rounds=max_rounds, retry_delay=retry_delay
         )
+
+
+def _as_shape(value: Any, shape: Any) -> Any:
+    """`value` with its scalars typed as the botocore `shape` wants them (CloudFormation
+    takes 404 where the API wants "404")."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {
+            name: _as_shape(item, shape.members[name]) if name in shape.members else item
+            for name, item in value.items()
+        }
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_as_shape(item, shape.member) for item in value]
+    if shape.type_name == "string" and isinstance(value, int | float):
+        return str(value)
+    return value
 
 
 _module_lock = threading.Lock()
