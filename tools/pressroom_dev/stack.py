@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import yaml
+from botocore.config import Config
 
 from pressroom.config import Settings
 from pressroom_dev.delivery import DrainReport as DrainReport
@@ -34,6 +35,13 @@ from pressroom_dev.moto_patches import install_moto_fidelity
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+# The stack's own clients (creating resources, delivering events) talk to moto on this machine:
+# explicit timeouts, so a hung server is an error in seconds rather than botocore's 60 s reads.
+STACK_CLIENT_CONFIG = Config(
+    connect_timeout=3,
+    read_timeout=30,
+    retries={"mode": "standard", "total_max_attempts": 3},
+)
 Handler = Callable[..., dict[str, Any]]
 
 
@@ -133,12 +141,16 @@ class LocalStack:
         self.stream_sources: list[StreamSource] = []
         self.handlers: dict[str, Handler] = {}
         self.endpoint_url = endpoint_url
-        self.s3 = session.client("s3", endpoint_url=endpoint_url)
-        self.sqs = session.client("sqs", endpoint_url=endpoint_url)
-        self.dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
-        self.streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
-        self.scheduler = session.client("scheduler", endpoint_url=endpoint_url)
-        self.cloudfront = session.client("cloudfront", endpoint_url=endpoint_url)
+
+        def client(service: str) -> Any:
+            return session.client(service, endpoint_url=endpoint_url, config=STACK_CLIENT_CONFIG)
+
+        self.s3 = client("s3")
+        self.sqs = client("sqs")
+        self.dynamodb = client("dynamodb")
+        self.streams = client("dynamodbstreams")
+        self.scheduler = client("scheduler")
+        self.cloudfront = client("cloudfront")
         self._delivery: EventSourceMappings | None = None
 
     # names ------------------------------------------------------------------------------------

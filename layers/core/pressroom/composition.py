@@ -29,10 +29,12 @@ from pressroom.usecases.indexes import IndexBuilder
 from pressroom.usecases.publish import Publisher
 from pressroom.usecases.rebuild import Progress, Rebuilder
 
-# The functions time out after 30 s: a call gives up well before, and retries stay inside it.
+# The functions time out after 30 s: a call gives up well before, and retries stay inside it:
+# 3 attempts of (3 s to connect + 5 s to read), plus up to 1 + 2 s of backoff, is 27 s
+# (tests/unit/test_client_config.py holds every client and function to this).
 CLIENT_CONFIG = Config(
     connect_timeout=3,
-    read_timeout=10,
+    read_timeout=5,
     retries={"mode": "standard", "total_max_attempts": 3},
 )
 
