@@ -7,16 +7,46 @@ from dataclasses import dataclass
 from typing import Any
 
 from pressroom.adapters.dynamodb import DynamoPostRepository
-from pressroom.composition import Pipeline, pipeline_from_settings
+from pressroom.composition import Pipeline
 from pressroom.model import PostState
+from pressroom.usecases.rebuild import Progress, Rebuilder
 from pressroom_dev.stack import LocalStack
 from support.events import sqs_event
 from support.paths import ROOT
 
 
 @dataclass
+class FunctionPipelines(Pipeline):
+    """What the handlers use, each part from its own function's container, so that every call
+    is held to that function's policy: `publish` is RenderPost's, `build_indexes` and
+    `table_changes` BuildIndexes', and `rebuilder()` Rebuild's. Tests inject fakes here
+    (`local.pipeline.publish.source = ...`) and the invoked function sees them."""
+
+    rebuild: Pipeline | None = None
+
+    @classmethod
+    def of(cls, stack: LocalStack) -> FunctionPipelines:
+        indexes = stack.pipeline_for("BuildIndexesFunction")
+        return cls(
+            stack.pipeline_for("RenderPostFunction").publish,
+            indexes.build_indexes,
+            indexes.table_changes,
+            stack.pipeline_for("RebuildFunction"),
+        )
+
+    def rebuilder(self, progress: Progress | None = None) -> Rebuilder:
+        if self.rebuild is None:
+            return super().rebuilder(progress)
+        return self.rebuild.rebuilder(progress)
+
+
+@dataclass
 class Harness:
-    """One local stack: upload and delete posts, deliver events, read the site bucket."""
+    """One local stack: upload and delete posts, deliver events, read the site bucket.
+
+    The functions' clients are held to their roles' policies (pressroom_dev.iam). A pipeline
+    a test builds from `session` instead is held to the policy of the function being invoked
+    (on the invoking thread), and is not checked when the test calls it directly."""
 
     stack: LocalStack
     pipeline: Pipeline
@@ -24,9 +54,9 @@ class Harness:
 
     @classmethod
     def create(cls, session: Any) -> Harness:
-        """A new stack in `session` (inside mock_aws) with the pipeline its handlers use."""
+        """A new stack in `session` (inside mock_aws) with the pipelines its handlers use."""
         stack = LocalStack(ROOT, session).create()
-        return cls(stack, pipeline_from_settings(stack.settings(), session), session)
+        return cls(stack, FunctionPipelines.of(stack), session)
 
     @property
     def settings(self) -> Any:

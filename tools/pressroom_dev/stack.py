@@ -27,6 +27,7 @@ import yaml
 from botocore.config import Config
 
 from pressroom.config import Settings
+from pressroom_dev import iam
 from pressroom_dev.delivery import DrainReport as DrainReport
 from pressroom_dev.delivery import EventSourceMappings, Invoke
 from pressroom_dev.delivery import QueueSource as QueueSource
@@ -152,6 +153,9 @@ class LocalStack:
         self.scheduler = client("scheduler")
         self.cloudfront = client("cloudfront")
         self._delivery: EventSourceMappings | None = None
+        # Each function's effective policy (iam.effective_policies), enforced on its clients.
+        self.policies: dict[str, iam.Policy] = {}
+        self._pipelines: dict[str, Any] = {}
 
     # names ------------------------------------------------------------------------------------
     def _physical(self, logical_id: str) -> str:
@@ -225,7 +229,75 @@ class LocalStack:
             self._create_distribution(lid)
         for lid in self._of_type("AWS::Serverless::Function"):
             self._map_events(lid)
+        self._enforce_policies()
         return self
+
+    # permissions ------------------------------------------------------------------------------
+    def _enforce_policies(self) -> None:
+        """Evaluate each function's role as IAM would (pressroom_dev.iam): its event source
+        mappings are checked now, as Lambda checks them when they are created, and every call
+        a function's code makes is checked before it is sent. Clients created from this
+        stack's session from now on act as the function being invoked (none: not checked)."""
+        text = (self.project_dir / "template.yaml").read_text(encoding="utf-8")
+        resolver = iam.Resolver(self._iam_ref, self._iam_attribute, self.stack_name)
+        self.policies = iam.effective_policies(iam.transformed_template(text), resolver, self.name)
+        iam.check_event_source_mappings(
+            self.policies, self.queue_sources, self.stream_sources, self.arns, self.queue_urls
+        )
+        iam.enforce(
+            self.session.events,
+            lambda: self.policies.get(iam.acting_function() or ""),
+            f"pressroom-iam-{id(self)}",
+            self.table_keys(),
+        )
+
+    def _iam_ref(self, lid: str) -> str:
+        return self._resolve({"Ref": lid}) or self.name(lid)
+
+    def _iam_attribute(self, lid: str, attribute: str) -> str:
+        kind = self.resources.get(lid, {}).get("Type", "")
+        if attribute == "Arn" and kind == "AWS::S3::Bucket":
+            return iam.s3_bucket_arn(self.name(lid))
+        if attribute == "Arn" and kind == "AWS::IAM::Role":
+            return f"arn:aws:iam::{ACCOUNT}:role/{self.name(lid)}"
+        if attribute == "StreamArn":
+            return self.arns[f"{lid}.StreamArn"]
+        return self.arns.get(lid) or self._resolve({"Fn::GetAtt": [lid, attribute]})
+
+    def table_keys(self) -> dict[str, str]:
+        """Each table's partition key attribute (for the dynamodb:LeadingKeys condition key)."""
+        keys = {}
+        for lid in self._of_type("AWS::DynamoDB::Table"):
+            schema = self._props(lid)["KeySchema"]
+            keys[self.name(lid)] = next(
+                k["AttributeName"] for k in schema if k["KeyType"] == "HASH"
+            )
+        return keys
+
+    def session_for(self, function: str) -> Any:
+        """A session whose clients are the function's: every call is checked against its
+        policy (`self.policies[function]`, read at call time, so a test can change it)."""
+        import boto3
+
+        session = boto3.session.Session(region_name=REGION)
+        iam.enforce(
+            session.events,
+            lambda: self.policies[function],
+            f"pressroom-iam-{function}",
+            self.table_keys(),
+        )
+        return session
+
+    def pipeline_for(self, function: str) -> Any:
+        """The function's container: its environment's settings, and clients held to its
+        role's policy (built once)."""
+        if function not in self._pipelines:
+            from pressroom.composition import pipeline_from_settings
+
+            settings = Settings.from_environ(self.function_environment(function))
+            session = self.session_for(function)
+            self._pipelines[function] = pipeline_from_settings(settings, session)
+        return self._pipelines[function]
 
     # schedules --------------------------------------------------------------------------------
     def schedules(self) -> list[dict[str, Any]]:
@@ -508,7 +580,12 @@ class LocalStack:
         return delivered
 
     def invoke(self, function: str, event: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return self.handler(function)(event, LambdaContext(function), **kwargs)
+        """Run the function's handler on `event`: with its own pipeline unless one is given,
+        and as the function (clients of this stack's session are held to its policy)."""
+        if kwargs.get("pipeline") is None:
+            kwargs["pipeline"] = self.pipeline_for(function)
+        with iam.acting_as(function):
+            return self.handler(function)(event, LambdaContext(function), **kwargs)
 
     def drain(
         self,
