@@ -521,7 +521,11 @@ def test_no_function_is_triggered_by_a_bucket_it_writes_to(template: dict[str, A
         "SourceBucket": {"reports/*"},
     }
     assert written_key_patterns(template, "BuildIndexesFunction") == {"SiteBucket": {"*"}}
-    assert written_key_patterns(template, "RebuildFunction") == {"SiteBucket": {"*"}}
+    # Rebuild publishes as RenderPost does (a reconcile writes and clears reports).
+    assert written_key_patterns(template, "RebuildFunction") == {
+        "SiteBucket": {"*"},
+        "SourceBucket": {"reports/*"},
+    }
     assert buckets_triggering(template, "BuildIndexesFunction") == set()
     assert buckets_triggering(template, "RebuildFunction") == set()
 

@@ -469,7 +469,8 @@ def _invoke(params: Params, keys: TableKeys) -> list[Request]:
 
 
 _OBJECT = "arn:aws:s3:::<bucket>/<key>"
-_TABLE = "arn:aws:dynamodb:<region>:<account>:table/<table> (/index/<index> with IndexName)"
+_TABLE = "arn:aws:dynamodb:<region>:<account>:table/<table>"
+_TABLE_OR_INDEX = _TABLE + " (/index/<index> with IndexName)"
 _EACH_TABLE = "each table named"
 _STREAM = "arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>"
 _QUEUE = "arn:aws:sqs:<region>:<account>:<queue>"
@@ -540,7 +541,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                 "dynamodb",
                 name,
                 f"dynamodb:{name}{_LEADING if name == 'Query' else ''}",
-                _TABLE,
+                _TABLE_OR_INDEX,
                 DYNAMODB_REF,
                 _read(f"dynamodb:{name}"),
             )
