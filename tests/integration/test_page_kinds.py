@@ -14,23 +14,12 @@ from fixtures.page_kind import titles
 from pressroom import pages
 from pressroom.composition import pipeline_from_settings
 from pressroom_dev.folder import build_site
+from support.cdn import RecordingCdn, with_cdn
 from support.harness import Harness
 from support.paths import ROOT
 from support.posts import PostFactory
 
 TEMPLATE = "<ul>{% for entry in entries %}<li>{{ entry.title }}</li>{% endfor %}</ul>\n"
-
-
-class RecordingInvalidator:
-    def __init__(self) -> None:
-        self.batches: list[list[str]] = []
-
-    def invalidate(self, paths: list[str]) -> None:
-        self.batches.append(list(paths))
-
-    @property
-    def paths(self) -> set[str]:
-        return {path for batch in self.batches for path in batch}
 
 
 @pytest.fixture
@@ -63,9 +52,8 @@ def test_the_pipeline_marks_it_stale_rebuilds_and_invalidates_it(
 ) -> None:
     # Given the pipeline on the templates with the new kind, and a CDN that records paths
     settings = local.settings.model_copy(update={"templates_dir": templates})
-    local.pipeline = pipeline_from_settings(settings, local.session)
-    cdn = RecordingInvalidator()
-    local.pipeline.build_indexes.invalidator = cdn
+    cdn = RecordingCdn()
+    with_cdn(local, pipeline_from_settings(settings, local.session), cdn)
     assert "titles" not in local.pipeline.publish.renderer.post_layouts
     # When a post is uploaded and the events are delivered
     local.upload("2026-03-20-port.md", post_text(title="港口新闻"))
@@ -83,10 +71,10 @@ def test_the_pipeline_marks_it_stale_rebuilds_and_invalidates_it(
     assert "/titles.html" in cdn.paths
     # When the template changes and a full rebuild runs (a new container reads the templates)
     (templates / "layouts" / "titles.html").write_text("<ol>" + TEMPLATE[4:], encoding="utf-8")
-    local.pipeline = pipeline_from_settings(settings, local.session)
-    local.pipeline.build_indexes.invalidator = cdn
+    with_cdn(local, pipeline_from_settings(settings, local.session), cdn)
     cdn.batches.clear()
     report = local.pipeline.rebuilder().rebuild(workers=2)
+    local.drain()  # the rebuild's writes reach BuildIndexes through the stream
     # Then the page is re-rendered from the table and invalidated
     assert local.page("titles.html") == "<ol><li>地铁新闻</li><li>港口新闻</li></ul>\n"
     assert ["/titles.html"] in cdn.batches

@@ -282,6 +282,9 @@ def test_a_transient_failure_fails_only_its_message_and_is_retried(
 
 def test_build_indexes_reports_the_batch_for_retry_when_writing_fails(local: Harness) -> None:
     class BrokenSite:
+        def differs(self, key: str, page: object) -> bool:
+            return True
+
         def put_page(self, key: str, page: object) -> None:
             raise TransientError("s3:PutObject failed: 503")
 

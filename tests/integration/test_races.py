@@ -104,16 +104,19 @@ class WriteThenTimeOut:
         self.meanwhile = meanwhile
         self.tripped = False
 
-    def put_page(self, key: str, page: RenderedPage) -> bool:
+    def differs(self, key: str, page: RenderedPage | None) -> bool:
+        return bool(self.inner.differs(key, page))
+
+    def put_page(self, key: str, page: RenderedPage) -> None:
         if not self.tripped:
             self.tripped = True
             self.meanwhile()
             self.inner.put_page(key, page)
             raise TransientError("s3:PutObject failed: Read timeout")
-        return bool(self.inner.put_page(key, page))
+        self.inner.put_page(key, page)
 
-    def delete_page(self, key: str) -> bool:
-        return bool(self.inner.delete_page(key))
+    def delete_page(self, key: str) -> None:
+        self.inner.delete_page(key)
 
 
 def test_a_page_written_by_a_failed_try_is_removed_when_it_is_retried(

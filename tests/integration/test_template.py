@@ -719,7 +719,19 @@ def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> N
 
     indexes = grants("BuildIndexesFunction")
     assert indexes["dynamodb:GetItem"] == indexes["dynamodb:Query"] == {table}
-    assert "dynamodb:PutItem" not in indexes
+    # BuildIndexes writes only the invalidation outbox, by its partition key
+    writes = [
+        statement
+        for statement in function_statements(template, "BuildIndexesFunction")
+        if {"dynamodb:PutItem", "dynamodb:DeleteItem"} & set(as_list(statement["Action"]))
+    ]
+    assert [set(as_list(statement["Action"])) for statement in writes] == [
+        {"dynamodb:PutItem", "dynamodb:DeleteItem"}
+    ]
+    assert writes[0]["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["OUTBOX"]}
+    }
+    assert not {"dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"} & set(indexes)
     # BuildIndexes never reads the source bucket: only the site's own objects (content hashes)
     assert {a for a in indexes if a.startswith("s3:Get")} == {"s3:GetObject"}
     assert indexes["s3:GetObject"] == {json.dumps({"Fn::Sub": "${SiteBucket.Arn}/*"})}

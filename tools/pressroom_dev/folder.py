@@ -154,17 +154,19 @@ class FolderSite:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def put_page(self, key: str, page: RenderedPage) -> bool:
+    def differs(self, key: str, page: RenderedPage | None) -> bool:
+        target = self.root / key
+        if page is None:
+            return target.is_file()
+        return not target.is_file() or target.read_bytes() != page.body
+
+    def put_page(self, key: str, page: RenderedPage) -> None:
         target = self.root / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(page.body)
-        return True
 
-    def delete_page(self, key: str) -> bool:
-        target = self.root / key
-        existed = target.is_file()
-        target.unlink(missing_ok=True)
-        return existed
+    def delete_page(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
 
 
 @dataclass

@@ -11,11 +11,17 @@ import boto3
 from botocore.config import Config
 
 from pressroom.adapters.cloudfront import CloudFrontInvalidator
-from pressroom.adapters.dynamodb import DynamoPostRepository, DynamoTableChanges, check_commit_fits
+from pressroom.adapters.dynamodb import (
+    DynamoInvalidationOutbox,
+    DynamoPostRepository,
+    DynamoTableChanges,
+    check_commit_fits,
+)
 from pressroom.adapters.s3 import S3Reports, S3Site, S3Source
 from pressroom.adapters.scheduler import EventBridgeScheduler
 from pressroom.config import Settings
 from pressroom.ports import (
+    InvalidationOutbox,
     Invalidator,
     PostRepository,
     PublicationScheduler,
@@ -25,6 +31,7 @@ from pressroom.ports import (
     TableChanges,
 )
 from pressroom.render import SiteRenderer
+from pressroom.usecases.cdn import Invalidations
 from pressroom.usecases.indexes import IndexBuilder
 from pressroom.usecases.publish import Publisher
 from pressroom.usecases.rebuild import Progress, Rebuilder
@@ -64,10 +71,21 @@ class Pipeline:
         scheduler: PublicationScheduler | None = None,
         reports: ReportStore | None = None,
         table_changes: TableChanges | None = None,
+        outbox: InvalidationOutbox | None = None,
     ) -> Pipeline:
+        """Without a CDN (no invalidator) nothing is recorded for invalidation."""
+        if invalidator is None:
+            outbox = None
+        invalidations = (
+            Invalidations(outbox, invalidator, renderer.config.cdn_wildcard_after)
+            if outbox is not None and invalidator is not None
+            else None
+        )
         return cls(
-            Publisher(renderer, source, site, repository, scheduler, reports=reports),
-            IndexBuilder(renderer, site, repository, invalidator),
+            Publisher(
+                renderer, source, site, repository, scheduler, reports=reports, outbox=outbox
+            ),
+            IndexBuilder(renderer, site, repository, outbox, invalidations),
             table_changes or DynamoTableChanges(),
         )
 
@@ -81,7 +99,7 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
     renderer = SiteRenderer.from_directory(settings.templates_dir)
     limits = renderer.config.limits
     check_commit_fits(limits.max_categories, limits.max_tags)
-    s3 = client("s3")
+    s3, dynamodb = client("s3"), client("dynamodb")
     invalidator = (
         CloudFrontInvalidator(settings.distribution_id, client("cloudfront"))
         if settings.distribution_id
@@ -101,8 +119,9 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
         renderer,
         S3Source(settings.source_bucket, s3),
         S3Site(settings.site_bucket, s3),
-        DynamoPostRepository(settings.posts_table, client("dynamodb")),
+        DynamoPostRepository(settings.posts_table, dynamodb),
         invalidator,
         scheduler,
         S3Reports(settings.source_bucket, s3),
+        outbox=DynamoInvalidationOutbox(settings.posts_table, dynamodb),
     )

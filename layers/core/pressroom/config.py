@@ -40,6 +40,9 @@ class SiteConfig(BaseModel):
     tag_path: str = "/tag/:name.html"
     tag_archive_path: str = "/tag/:name/:year-:month.html"
     listing_size: int = Field(default=50, gt=0)
+    # One invalidation of more paths than this becomes one wildcard (`/*`), which CloudFront
+    # bills as one path.
+    cdn_wildcard_after: int = Field(default=100, gt=0)
     home_size: int = Field(default=20, gt=0)
     limits: Limits = Limits()
     # Post bodies are trusted staff HTML; with `sanitize: true` they are cleaned with nh3

@@ -266,6 +266,15 @@ class IndexChange:
 
 
 @dataclass(frozen=True)
+class PendingInvalidation:
+    """Paths recorded in the outbox before their objects were written, until the CDN has
+    accepted their invalidation."""
+
+    id: str
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RenderedPage:
     """A page as bytes, with how it is served."""
 

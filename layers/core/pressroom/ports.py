@@ -11,6 +11,7 @@ from pressroom.model import (
     Commit,
     Entry,
     IndexChange,
+    PendingInvalidation,
     PostProblem,
     PostRecord,
     PostState,
@@ -42,12 +43,16 @@ class SourceStore(Protocol):
 class SiteStore(Protocol):
     """The bucket the site is served from."""
 
-    def put_page(self, key: str, page: RenderedPage) -> bool:
-        """Write a page; False when the object already held exactly these bytes."""
+    def differs(self, key: str, page: RenderedPage | None) -> bool:
+        """Whether writing `page` (or deleting, for None) would change the object."""
         ...
 
-    def delete_page(self, key: str) -> bool:
-        """Remove a page; False when there was none."""
+    def put_page(self, key: str, page: RenderedPage) -> None:
+        """Write a page."""
+        ...
+
+    def delete_page(self, key: str) -> None:
+        """Remove a page (nothing happens when there is none)."""
         ...
 
 
@@ -158,6 +163,23 @@ class PublicationScheduler(Protocol):
 class Invalidator(Protocol):
     """The CDN in front of the site bucket."""
 
-    def invalidate(self, paths: list[str]) -> None:
-        """Make the CDN fetch these paths from the site bucket again."""
+    def invalidate(self, paths: list[str], reference: str) -> str:
+        """Make the CDN fetch these paths from the site bucket again; the invalidation's id. A
+        repeated request with the same reference and paths is the same invalidation."""
+        ...
+
+
+class InvalidationOutbox(Protocol):
+    """Paths whose objects are about to change, kept until the CDN accepted them."""
+
+    def record(self, paths: list[str]) -> None:
+        """Keep these paths (before their objects are written)."""
+        ...
+
+    def pending(self, limit: int) -> list[PendingInvalidation]:
+        """The oldest recorded paths not yet accepted by the CDN."""
+        ...
+
+    def done(self, ids: list[str]) -> None:
+        """Forget recorded paths the CDN accepted."""
         ...

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from pressroom.adapters.errors import translated
@@ -12,20 +11,21 @@ if TYPE_CHECKING:
 
 
 class CloudFrontInvalidator:
-    """One invalidation per batch of changed pages."""
+    """Invalidations of the distribution in front of the site bucket."""
 
     def __init__(self, distribution_id: str, client: CloudFrontClient) -> None:
         self.distribution_id = distribution_id
         self.client = client
 
-    def invalidate(self, paths: list[str]) -> None:
-        if not paths:
-            return
+    def invalidate(self, paths: list[str], reference: str) -> str:
+        """CloudFront answers a repeated CallerReference with the same batch by returning the
+        earlier invalidation; TooManyInvalidationsInProgress is transient (retried)."""
         with translated("cloudfront:CreateInvalidation"):
-            self.client.create_invalidation(
+            response = self.client.create_invalidation(
                 DistributionId=self.distribution_id,
                 InvalidationBatch={
                     "Paths": {"Quantity": len(paths), "Items": paths},
-                    "CallerReference": f"pressroom-{time.time_ns()}",
+                    "CallerReference": reference,
                 },
             )
+        return str(response["Invalidation"]["Id"])

@@ -4,7 +4,9 @@ records) lives here and nowhere else; see README, "Data model"."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -24,6 +26,7 @@ from pressroom.model import (
     Entry,
     IndexChange,
     Listed,
+    PendingInvalidation,
     PostProblem,
     PostRecord,
     PostState,
@@ -373,6 +376,50 @@ class DynamoTableChanges:
                 kind = "category" if kind_code == "CAT" else "tag"
                 changes.append(IndexChange("months", kind, term))
         return changes
+
+
+OUTBOX_PK = "OUTBOX"
+
+
+class DynamoInvalidationOutbox:
+    """The invalidation outbox: items `OUTBOX` / `<UTC time>#<random id>`, each with the paths
+    one writer is about to change. Writing one is a stream record, so BuildIndexes runs and
+    flushes it."""
+
+    def __init__(self, table: str, client: DynamoDBClient) -> None:
+        self.table = table
+        self.client = client
+
+    def record(self, paths: list[str]) -> None:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        item: dict[str, Any] = {
+            "PK": {"S": OUTBOX_PK},
+            "SK": {"S": f"{now}#{uuid.uuid4().hex}"},
+            "paths": {"L": [{"S": path} for path in paths]},
+        }
+        with translated("dynamodb:PutItem"):
+            self.client.put_item(TableName=self.table, Item=item)
+
+    def pending(self, limit: int) -> list[PendingInvalidation]:
+        with translated("dynamodb:Query"):
+            response = self.client.query(
+                TableName=self.table,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": OUTBOX_PK}},
+                ConsistentRead=True,
+                Limit=limit,
+            )
+        return [
+            PendingInvalidation(item["SK"]["S"], tuple(path["S"] for path in item["paths"]["L"]))
+            for item in response.get("Items", [])
+        ]
+
+    def done(self, ids: list[str]) -> None:
+        for entry in ids:
+            with translated("dynamodb:DeleteItem"):
+                self.client.delete_item(
+                    TableName=self.table, Key={"PK": {"S": OUTBOX_PK}, "SK": {"S": entry}}
+                )
 
 
 class DynamoPostRepository:

@@ -35,6 +35,7 @@ _TRANSIENT_CODES = frozenset(
         "RequestTimeoutException",
         "503",
         "500",
+        "TooManyInvalidationsInProgress",
     }
 )
 _TRANSIENT_REASONS = frozenset(

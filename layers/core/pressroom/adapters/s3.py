@@ -71,40 +71,41 @@ class S3Site:
         self.bucket = bucket
         self.client = client
 
-    def put_page(self, key: str, page: RenderedPage) -> bool:
-        """Write the page unless the object already holds these bytes (its content hash is in
-        its metadata), so retries and rebuilds do not churn the CDN. True when written."""
-        body = page.body
-        digest = hashlib.sha256(body).hexdigest()
-        if self._digest(key) == digest:
-            return False
+    def differs(self, key: str, page: RenderedPage | None) -> bool:
+        """Compare with the object's content hash (in its metadata), so retries and rebuilds
+        neither rewrite unchanged pages nor churn the CDN."""
+        head = self._head(key)
+        if page is None:
+            return head is not None
+        return head is None or head.get("Metadata", {}).get(CONTENT_HASH) != _digest(page.body)
+
+    def put_page(self, key: str, page: RenderedPage) -> None:
         with translated("s3:PutObject"):
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=key,
-                Body=body,
+                Body=page.body,
                 ContentType=page.content_type,
                 CacheControl=page.cache_control,
-                Metadata={CONTENT_HASH: digest},
+                Metadata={CONTENT_HASH: _digest(page.body)},
             )
-        return True
 
-    def _digest(self, key: str) -> str | None:
+    def delete_page(self, key: str) -> None:
+        with translated("s3:DeleteObject"):
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def _head(self, key: str) -> dict[str, Any] | None:
         try:
             with translated("s3:HeadObject"):
-                head = self.client.head_object(Bucket=self.bucket, Key=key)
+                return dict(self.client.head_object(Bucket=self.bucket, Key=key))
         except PermanentError as error:
             if caused_by(error, "404", "403", "NoSuchKey"):
                 return None
             raise
-        return str(head.get("Metadata", {}).get(CONTENT_HASH, "")) or None
 
-    def delete_page(self, key: str) -> bool:
-        if self._digest(key) is None:
-            return False
-        with translated("s3:DeleteObject"):
-            self.client.delete_object(Bucket=self.bucket, Key=key)
-        return True
+
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
 
 
 # Rejection reports live in the source bucket under this prefix, outside `posts/` (which notifies).

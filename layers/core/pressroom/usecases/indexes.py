@@ -1,5 +1,5 @@
 """Building index pages: each page a batch of table changes made stale, rendered once from
-strongly consistent reads, written, verified, and invalidated at the CDN."""
+strongly consistent reads, written and verified; then the CDN is told of every change."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pressroom import pages
 from pressroom.config import SiteConfig
 from pressroom.model import IndexChange, PageRef, RenderedPage
-from pressroom.ports import Invalidator, PostRepository, SiteStore
+from pressroom.ports import InvalidationOutbox, PostRepository, SiteStore
 from pressroom.render import SiteRenderer
-from pressroom.urls import href, key_for_url
+from pressroom.urls import key_for_url
+from pressroom.usecases.cdn import Invalidations, PageWriter
 from pressroom.usecases.mirror import settle
 
 
@@ -22,24 +23,27 @@ class IndexBuilder:
     renderer: SiteRenderer
     site: SiteStore
     repository: PostRepository
-    invalidator: Invalidator | None = None
+    outbox: InvalidationOutbox | None = None
+    invalidations: Invalidations | None = None
 
     @property
     def config(self) -> SiteConfig:
         return self.renderer.config
 
     def __call__(self, changes: Iterable[IndexChange]) -> list[str]:
-        """Rebuild the pages these table changes made stale; the URLs whose objects changed."""
-        return self.build(pages.stale_pages(changes, self.config))
+        """Rebuild the pages these table changes made stale, then invalidate at the CDN every
+        change the outbox holds (this batch's and the post pages'); the URLs of the pages that
+        changed."""
+        changed = self.build(pages.stale_pages(changes, self.config))
+        if self.invalidations is not None:
+            self.invalidations.flush()
+        return changed
 
     def build(self, refs: Iterable[PageRef]) -> list[str]:
-        """Write each page; the URLs whose objects changed, invalidated together."""
-        changed = [
+        """Write each page; the URLs whose objects changed."""
+        return [
             pages.url_of(ref, self.renderer.urls) for ref in sorted(set(refs)) if self._write(ref)
         ]
-        if self.invalidator is not None and changed:
-            self.invalidator.invalidate([href(url) for url in changed])
-        return changed
 
     def _write(self, ref: PageRef) -> bool:
         """Render, write, then render again from fresh reads: if the table moved on meanwhile,
@@ -50,10 +54,7 @@ class IndexBuilder:
 
         def write(page: RenderedPage | None) -> None:
             nonlocal changed
-            if page is None:
-                changed |= self.site.delete_page(key)
-            else:
-                changed |= self.site.put_page(key, page)
+            changed |= bool(PageWriter(self.site, self.outbox).write({key: page}))
 
         def read(_: RenderedPage | None) -> RenderedPage | None:
             return self._render(ref)

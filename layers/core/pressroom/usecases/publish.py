@@ -25,6 +25,7 @@ from pressroom.model import (
 )
 from pressroom.pages.post import render_post
 from pressroom.ports import (
+    InvalidationOutbox,
     PostRepository,
     PublicationScheduler,
     ReportStore,
@@ -33,6 +34,7 @@ from pressroom.ports import (
 )
 from pressroom.render import SiteRenderer
 from pressroom.urls import key_for_url
+from pressroom.usecases.cdn import PageWriter
 from pressroom.usecases.mirror import MAX_ATTEMPTS, settle
 from pressroom.usecases.records import (
     broken_links,
@@ -57,6 +59,7 @@ class Publisher:
     scheduler: PublicationScheduler | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     reports: ReportStore | None = None
+    outbox: InvalidationOutbox | None = None
 
     @property
     def config(self) -> SiteConfig:
@@ -224,14 +227,16 @@ class Publisher:
 
         def write(state: PageState) -> None:
             shown, rendered = state
+            pages: dict[str, RenderedPage | None] = {}
             if shown.live:
                 rendered = rendered or self._render_version(shown)
                 if rendered is not None:
-                    self.site.put_page(key_for_url(shown.url), rendered)
+                    pages[key_for_url(shown.url)] = rendered
             stale_urls = set(shown.retired_urls) | ({shown.url} if not shown.live else set())
             for url in sorted(stale_urls):
                 if url and self.repository.url_owner(url) is None:
-                    self.site.delete_page(key_for_url(url))
+                    pages[key_for_url(url)] = None
+            PageWriter(self.site, self.outbox).write(pages)
 
         def read(state: PageState) -> PageState:
             # A newer version committed meanwhile is read, rendered and written: its page wins.
