@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from pressroom.adapters.cloudfront import CloudFrontInvalidator
 from pressroom.adapters.dynamodb import DynamoInvalidationOutbox
 from pressroom.composition import pipeline_from_settings
 from support.cdn import RecordingCdn, with_cdn
@@ -152,3 +153,20 @@ def test_one_more_post_costs_one_invalidation_of_six_paths(
             ]
         )
     ]
+
+
+def test_the_cloudfront_adapter_makes_a_retried_request_the_same_invalidation(
+    local: Harness,
+) -> None:
+    # Given the template's distribution on the local stack (as strict as CloudFront)
+    cloudfront = local.session.client("cloudfront")
+    invalidator = CloudFrontInvalidator(local.stack.distribution_id(), cloudfront)
+    # When one batch is sent twice with its reference (a retry after a lost answer)
+    first = invalidator.invalidate(["/a.html", "/index.html"], "pressroom-test-1")
+    again = invalidator.invalidate(["/a.html", "/index.html"], "pressroom-test-1")
+    # Then it is one invalidation
+    assert first and again == first
+    listed = cloudfront.list_invalidations(DistributionId=local.stack.distribution_id())
+    assert listed["InvalidationList"]["Quantity"] == 1
+    # And a reference CloudFront refuses as already used counts as made, not as a failure
+    assert invalidator.invalidate(["/other.html"], "pressroom-test-1") == ""
