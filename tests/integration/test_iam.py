@@ -284,8 +284,9 @@ def test_without_the_statement_its_operation_is_denied(
     assert ENABLES[function][key] in actions(denied)
 
 
-# Statements on a prefix of the source bucket (posts/, reports/, s3:prefix posts/*).
-PREFIXED = ("ReadPosts", "ListPosts", "ReadWriteReports")
+# Statements on a prefix of the source bucket (posts/, reports/). ListPosts names the whole
+# bucket (see its comment in template.yaml): it gets the wrong bucket instead.
+PREFIXED = ("ReadPosts", "ReadWriteReports")
 
 
 def resource_params() -> list[Any]:
