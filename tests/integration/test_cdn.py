@@ -170,3 +170,22 @@ def test_the_cloudfront_adapter_makes_a_retried_request_the_same_invalidation(
     assert listed["InvalidationList"]["Quantity"] == 1
     # And a reference CloudFront refuses as already used counts as made, not as a failure
     assert invalidator.invalidate(["/other.html"], "pressroom-test-1") == ""
+
+
+def test_the_daily_reconcile_sends_what_an_exhausted_batch_left(
+    local: Harness, post_text: PostFactory
+) -> None:
+    # Given a CDN that fails through every retry of the index batch (it ends on the
+    # on-failure queue), so the post's paths stay in the outbox
+    cdn = RecordingCdn(failures=1_000)
+    with_cdn(local, pipeline_from_settings(local.settings, local.session), cdn)
+    local.upload("2026-03-20-port.md", post_text())
+    local.drain()
+    assert pending(local) and cdn.requests == []
+    # When the CDN recovers and the daily reconcile runs, with nothing else to repair
+    cdn.failures = 0
+    report = local.pipeline.rebuilder().reconcile()
+    # Then the paths the batch left are invalidated and the outbox is empty
+    assert report.republished == report.removed == []
+    assert {POST, "/index.html", "/category/xiamenribao.html"} <= cdn.paths
+    assert pending(local) == []

@@ -57,6 +57,7 @@ ENABLES: dict[str, dict[str, str]] = {
         "WriteSite": "s3:GetObject",  # HeadObject: a republished page's content hash
         "ReadWriteReports": "s3:PutObject",  # the report of a lost rejected upload
         "ReconcilePosts": "dynamodb:Scan",  # every post record
+        "InvalidateSite": "cloudfront:CreateInvalidation",  # the outbox, after the run
     },
 }
 # Statements that Lambda uses for the event source mapping: without them, creating the

@@ -57,6 +57,7 @@ class Rebuilder:
                 changes.append(SourceChange(key, True))
                 report.removed.append(key)
         self._run("reconcile", changes, self.publish, workers)
+        self._invalidate()
         return report
 
     def rebuild(self, workers: int = 4) -> RebuildReport:
@@ -68,7 +69,14 @@ class Rebuilder:
         refs = sorted(pages.every_page(self.build_indexes.repository))
         self._run("pages", refs, lambda ref: self.build_indexes.build([ref]), workers)
         report.posts, report.pages = len(records), len(refs)
+        self._invalidate()
         return report
+
+    def _invalidate(self) -> None:
+        """Send what the invalidation outbox holds: this run's changes, and any an exhausted
+        index batch left (the daily reconcile is the backstop of a quiet site)."""
+        if self.build_indexes.invalidations is not None:
+            self.build_indexes.invalidations.flush()
 
     def _run(
         self, stage: str, items: list[Any], work: Callable[[Any], object], workers: int
