@@ -117,7 +117,7 @@ def source_bytes(case: Case, config: SiteConfig) -> bytes:
         case "long-chinese-tag":  # its counter key `<slug>#<spelling>` is 1,051 bytes
             return _post("标签太长", "tags: " + "厦" * 175).encode()
         case "long-category-spelling":  # a short slug, a counter key of 1,213 bytes
-            return _post("分类写法太长", "categories: 新闻" + "！" * 400).encode()
+            return _post("分类写法太长", "categories: 新闻" + "－" * 400).encode()
         case "long-file-name":  # a good post; its key is made long by `key_bytes`
             return _post("文件名太长", "categories: hostile\nslug: long-file-name").encode()
         case "permalink-over-1024-bytes":

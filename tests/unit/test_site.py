@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pressroom import pages
 from pressroom.config import SiteConfig
 from pressroom.model import PageRef
-from pressroom.urls import SiteUrls, date_tokens, expand, href, key_for_url, slugify
+from pressroom.urls import (
+    SYMBOL_WORDS,
+    SiteUrls,
+    date_tokens,
+    expand,
+    href,
+    is_separator,
+    key_for_url,
+    slugify,
+)
 
 FINEWS = SiteConfig(url="https://finews.withounder.com/")
 POST_URL = "/emnews/2021/12/08/202112082206672930.html"
+# Letters, symbols that look alike, and separators, for the property tests.
+NAME_CHARS = "cCrRdD+#&!.~_()/ -–Ｃ＋"
+LOOK_ALIKES = [
+    "C++",
+    "C#",
+    "C",
+    "C plus plus",
+    "C plus-plus",
+    "R&D",
+    "R-D",
+    "R and D",
+    "R!and!D",
+]
 
 
 class TestSlugify:
@@ -30,27 +56,69 @@ class TestSlugify:
             ("安信国际证券（香港）", "安信国际证券(香港)"),  # full-width parentheses fold too
             ("Career In touxingPEVC", "career-in-touxingpevc"),
             ("21shijijingjibaodao  nancailicaitong", "21shijijingjibaodao-nancailicaitong"),
-            ("a/b", "a-b"),
-            ("a?b", "a-b"),
-            ("a#b", "a-b"),
-            ("a%b", "a-b"),
             ("a b", "a-b"),
-            ("a / ? # % b", "a-b"),
+            ("a - b", "a-b"),
+            ("a–b", "a-b"),  # an en dash separates words like a dash
             ("Straße", "strasse"),
-            ("a_b~c.d", "a_b~c.d"),
             ("-a-", "a"),
-            ("a..b", "a.b"),
-            ("a....b", "a.b"),
-            ("../../etc/passwd", "etc-passwd"),
+            ("Node.js", "node.js"),
+            ("a_b(c)", "a_b(c)"),
+            # symbols are spelled, so names that differ in them stay apart
+            ("C++", "c!plus-plus"),
+            ("Ｃ＋＋", "c!plus-plus"),
+            ("C#", "c!sharp"),
+            ("C", "c"),
+            ("C plus plus", "c-plus-plus"),
+            ("C++ Primer", "c!plus-plus!-primer"),
+            ("R&D", "r!and!d"),
+            ("R-D", "r-d"),
+            ("a/b", "a!slash!b"),
+            ("a?b", "a!question!b"),
+            ("a#b", "a!sharp!b"),
+            ("a%b", "a!percent!b"),
+            ("a / ? # % b", "a-!slash!-!question!-!sharp!-!percent!-b"),
+            ("a_b~c.d", "a_b!tilde!c.d"),
+            ("a..b", "a.!dot!b"),
+            ("a....b", "a.!dot-dot-dot!b"),
+            (".NET", "!dot!net"),
+            ("a.", "a!dot"),
+            ("../../etc/passwd", "!dot-dot-slash-dot-dot-slash!etc!slash!passwd"),
+            ("新闻😀", "新闻!u1f600"),
+            ("查克·舒默", "查克!middot!舒默"),
+            ("a!b", "a!excl!b"),
+            # no letter or digit: no slug (the post is rejected, as before)
             ("..", ""),
             ("...", ""),
             ("///", ""),
+            ("📈", ""),
             ("", ""),
         ],
     )
     def test_slugify(self, text: str, slug: str) -> None:
-        # Given a name editors wrote; When slugified; Then the one canonical slug
+        # Given a category or tag name editors wrote; When slugified; Then its one slug
         assert slugify(text) == slug
+
+    @pytest.mark.parametrize(
+        ("text", "slug"),
+        [
+            ("a/b", "a-b"),
+            ("a+b", "a-b"),
+            ("a?b", "a-b"),
+            ("a#b", "a-b"),
+            ("a%b", "a-b"),
+            ("a / ? # % b", "a-b"),
+            ("a_b~c.d", "a_b~c.d"),
+            ("a..b", "a.b"),
+            ("a....b", "a.b"),
+            ("../../etc/passwd", "etc-passwd"),
+            ("..", ""),
+            ("///", ""),
+        ],
+    )
+    def test_post_slugs_keep_their_rule(self, text: str, slug: str) -> None:
+        # Given a file name or `slug:` with symbols; When slugified as a post slug (cased)
+        # Then symbols still become one dash, so no post URL of today changes
+        assert slugify(text, cased=True) == slug
 
     def test_cased_keeps_case_but_still_normalises_width(self) -> None:
         assert slugify("NW202201072239307540", cased=True) == "NW202201072239307540"
@@ -60,17 +128,129 @@ class TestSlugify:
     @pytest.mark.parametrize(
         "text", ["a..b", "../x", "x/..", ".a.", "a.-..-.b", "..%2f..", " . . "]
     )
-    def test_no_dot_dot_and_no_edge_dots_or_dashes(self, text: str) -> None:
-        slug = slugify(text)
-        assert ".." not in slug
+    @pytest.mark.parametrize("cased", [False, True])
+    def test_no_dot_dot_and_no_edge_dots_or_dashes(self, text: str, cased: bool) -> None:
+        slug = slugify(text, cased=cased)
+        assert ".." not in slug and "/" not in slug
         assert not slug.startswith(("-", ".")) and not slug.endswith(("-", "."))
 
-    @pytest.mark.parametrize("text", ["TechWeb", "财联社 新闻", "a（b）", "Ｘ/Ｙ"])
+    # A slug that spells a symbol is not idempotent (and cannot be, being injective: `C#` and
+    # its slug `c!sharp` are two names); a plain slug, and every post slug, are.
+    @pytest.mark.parametrize("text", ["TechWeb", "财联社 新闻", "a（b）", "Ｘ-Ｙ", "node.js"])
     def test_idempotent(self, text: str) -> None:
         assert slugify(slugify(text)) == slugify(text)
 
+    @pytest.mark.parametrize("text", ["Ｘ/Ｙ", "a+b", "C#"])
+    def test_post_slugs_idempotent(self, text: str) -> None:
+        assert slugify(slugify(text, cased=True), cased=True) == slugify(text, cased=True)
+
     def test_case_and_width_variants_collide(self) -> None:
         assert len({slugify(v) for v in ("TechWeb", "Techweb", "TECHWEB", "ＴｅｃｈＷｅｂ")}) == 1
+        assert len({slugify(v) for v in ("C++", "c++", "Ｃ＋＋", "ｃ＋+")}) == 1
+
+    def test_look_alike_names_stay_apart(self) -> None:
+        # Given names that differ only in symbols; Then each has its own category URL
+        urls = SiteUrls(FINEWS)
+        landing = {name: urls.landing("category", slugify(name)) for name in LOOK_ALIKES}
+        assert landing == {
+            "C++": "/category/c!plus-plus.html",
+            "C#": "/category/c!sharp.html",
+            "C": "/category/c.html",
+            "C plus plus": "/category/c-plus-plus.html",
+            "C plus-plus": "/category/c-plus-plus.html",
+            "R&D": "/category/r!and!d.html",
+            "R-D": "/category/r-d.html",
+            "R and D": "/category/r-and-d.html",
+            "R!and!D": "/category/r!excl!and!excl!d.html",
+        }
+
+    def test_symbol_words_cannot_meet(self) -> None:
+        # Then the words are distinct, plain a-z, and none looks like a code point (u + hex)
+        words = list(SYMBOL_WORDS.values())
+        assert len(set(words)) == len(words)
+        assert all(re.fullmatch(r"[a-z]+", word) for word in words)
+        assert not [word for word in words if re.fullmatch(r"u[0-9a-f]+", word)]
+        assert all(len(char) == 1 and not is_separator(char) for char in SYMBOL_WORDS)
+        assert all(unicodedata.normalize("NFKC", c).casefold() == c for c in SYMBOL_WORDS)
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.text(alphabet=NAME_CHARS, max_size=8), st.text(alphabet=NAME_CHARS, max_size=8))
+    def test_names_that_fold_apart_have_different_slugs(self, one: str, other: str) -> None:
+        # Given two names from a small alphabet of letters, symbols and separators (so that
+        # look-alikes are frequent); Then their slugs differ unless the names fold alike
+        if not slugify(one) or not slugify(other):
+            return
+        if folded(one) != folded(other):
+            assert slugify(one) != slugify(other)
+        else:
+            assert slugify(one) == slugify(other)
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.text(max_size=12))
+    def test_a_slug_spells_out_its_folded_name(self, name: str) -> None:
+        # Given any name at all; Then its folded name can be read back from its slug (so no
+        # two names that fold apart share one), and the slug is a safe, readable path segment
+        slug = slugify(name)
+        if not slug:
+            assert not any(char.isalnum() for char in folded(name))
+            return
+        assert unslug(slug) == folded(name)
+        assert "+" not in slug and "/" not in slug and ".." not in slug and "%" not in slug
+        assert not slug.startswith(("-", ".")) and not slug.endswith(("-", "."))
+        assert all(char.isprintable() for char in slug)
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(st.text(alphabet=NAME_CHARS + "新闻+ ", min_size=1, max_size=6), max_size=3))
+    def test_no_generated_url_has_a_literal_plus(self, names: list[str]) -> None:
+        # Given categories and tags with any symbols; When every URL of theirs is generated
+        # Then none has a `+` (S3 behind CloudFront would read it as a space)
+        urls = SiteUrls(FINEWS)
+        for slug in filter(None, map(slugify, names)):
+            for kind in ("category", "tag"):
+                for url in (urls.landing(kind, slug), urls.archive(kind, slug, "2026-03")):
+                    assert "+" not in url and "+" not in href(url)
+                    assert "+" not in urls.absolute(url)
+            post_url = expand(
+                FINEWS.permalink,
+                {"categories": slug, "title": slugify("c++ notes", cased=True)}
+                | date_tokens(datetime(2026, 3, 20)),
+            )
+            assert "+" not in post_url
+
+
+def folded(name: str) -> str:
+    """A name as its slug keeps it: NFKC, case-folded, each run of separators one `-`."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    words: list[str] = []
+    current: list[str] = []
+    for char in text:
+        if is_separator(char):
+            if current:
+                words.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if current:
+        words.append("".join(current))
+    return "-".join(words)
+
+
+def unslug(slug: str) -> str:
+    """A category slug read back: literal text, and each `!`…`!` run of symbol words."""
+    chars = {word: char for char, word in SYMBOL_WORDS.items()}
+    out: list[str] = []
+    index = 0
+    while index < len(slug):
+        if slug[index] != "!":
+            out.append(slug[index])
+            index += 1
+            continue
+        close = slug.find("!", index + 1)
+        run = slug[index + 1 : close if close >= 0 else len(slug)]
+        for word in run.split("-"):
+            out.append(chars[word] if word in chars else chr(int(word[1:], 16)))
+        index = close + 1 if close >= 0 else len(slug)
+    return "".join(out)
 
 
 class TestExpand:
@@ -144,6 +324,7 @@ class TestHref:
             ("/a\\b", "/a%5Cb"),
             ("/a`b", "/a%60b"),
             ("/a\nb", "/a%0Ab"),
+            ("/c++/a+b.html", "/c%2B%2B/a%2Bb.html"),  # S3 would read a literal + as a space
         ],
     )
     def test_encodes_ascii_specials(self, url: str, encoded: str) -> None:
@@ -153,8 +334,8 @@ class TestHref:
         url = "/anxinguojizhengquan(xianggang)/2021/12/08/a-b_c~d.html"
         assert href(url) == url
 
-    def test_key_for_url_inverts_href(self) -> None:
-        url = "/category/财联社 新闻.html"
+    @pytest.mark.parametrize("url", ["/category/财联社 新闻.html", "/c++/a+b.html"])
+    def test_key_for_url_inverts_href(self, url: str) -> None:
         assert key_for_url(href(url)) == url[1:]
 
 
@@ -179,6 +360,8 @@ class TestInternalPath:
             ("/a.html?x=1", "/a.html"),
             ("/category/%E8%B4%A2%E8%81%94%E7%A4%BE.html", "/category/财联社.html"),
             ("  /padded.html  ", "/padded.html"),
+            ("/a+b.html", "/a b.html"),  # as S3 reads the path behind CloudFront
+            ("/a%2Bb.html", "/a+b.html"),
         ],
     )
     def test_site_links(self, link: str, path: str) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 from pressroom.adapters.s3 import report_key
 
@@ -98,11 +98,19 @@ def viewer_request_uri(uri: str) -> str:
     return uri + "index.html" if uri.endswith("/") else uri
 
 
+def origin_key(uri: str) -> str:
+    """The site-bucket key S3's REST API reads from a request path, which CloudFront forwards as
+    the viewer sent it: percent-decoded, and a literal `+` read as a space (S3 decodes the path
+    as a form value; a plus in a key is `%2B` in the path). So a link with a literal `+` misses
+    here as it does on AWS."""
+    return unquote_plus(uri).lstrip("/")
+
+
 def origin_response(s3: Any, bucket: str, uri: str) -> tuple[int, dict[str, str], bytes]:
     """What the site bucket answers CloudFront for a URI (after the viewer-request function):
     the object, or the site's 404.html with status 404 (the distribution's custom error
     responses for S3's 403 and 404)."""
-    key = unquote(uri).lstrip("/")
+    key = origin_key(uri)
     for candidate, status in ((key, 200), ("404.html", 404)):
         if not candidate or ".." in candidate.split("/"):
             continue

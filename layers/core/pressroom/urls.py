@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
 
 from pressroom.config import SiteConfig
 from pressroom.model import TaxonomyKind
@@ -13,22 +13,138 @@ from pressroom.model import TaxonomyKind
 _UNSAFE_SLUG_CHARS = re.compile(r"[^\w.~()-]+")
 _REPEATED_DASHES = re.compile(r"-{2,}")
 _TOKEN = re.compile(r":([a-z_]+)")
+# `+` is not here: S3 reads a literal `+` in a request path as a space, so a link writes `%2B`.
 _HREF_SAFE_ASCII = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/()!$&'*+,;=:@"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/()!$&'*,;=:@"
 )
+
+# A category or tag slug spells each symbol as a word after this marker, which no letter, digit
+# or separator produces: `C++` is `c!plus-plus`, `C#` is `c!sharp`, `R&D` is `r!and!d`, while
+# `C plus plus` stays `c-plus-plus`. `!` is one of S3's safe characters and stays literal in
+# paths and links (`~` is on S3's list of characters to avoid, and `*` is CloudFront's
+# invalidation wildcard).
+SYMBOL_MARK = "!"
+# The word of each symbol; any other symbol is `u` and its code point in hex (`·` is `u00b7`).
+# Every word is distinct, made of a-z, and none is `u` followed by hex digits only.
+SYMBOL_WORDS: dict[str, str] = {
+    "!": "excl",
+    '"': "quot",
+    "#": "sharp",
+    "$": "dollar",
+    "%": "percent",
+    "&": "and",
+    "'": "apos",
+    "*": "star",
+    "+": "plus",
+    ",": "comma",
+    ".": "dot",
+    "/": "slash",
+    ":": "colon",
+    ";": "semi",
+    "<": "lt",
+    "=": "eq",
+    ">": "gt",
+    "?": "question",
+    "@": "at",
+    "[": "lbracket",
+    "\\": "backslash",
+    "]": "rbracket",
+    "^": "caret",
+    "`": "backtick",
+    "{": "lbrace",
+    "|": "bar",
+    "}": "rbrace",
+    "~": "tilde",
+    "\u00a3": "pound",
+    "\u00a5": "yen",
+    "\u00a7": "section",
+    "\u00a9": "copyright",
+    "\u00ae": "registered",
+    "\u00b0": "degree",
+    "\u00b1": "plusminus",
+    "\u00b7": "middot",
+    "\u00d7": "times",
+    "\u00f7": "divide",
+    "\u2022": "bullet",
+    "\u20ac": "euro",
+}
+_LITERAL_SYMBOLS = frozenset("_()")
 
 
 def slugify(text: str, *, cased: bool = False) -> str:
-    """The one slug function: NFKC (full-width to half-width), case-folded unless `cased`,
-    anything but letters, digits and `._~()-` becomes one dash. Chinese stays readable."""
+    """The one slug function, both rules starting from NFKC (full-width to half-width).
+
+    A category or tag name (the default) is case-folded, and its slug is a function of the
+    folded name that tells every two folded names apart, except for how they separate words:
+    letters, digits, marks and `_()` stay as they are (Chinese stays readable), each run of
+    spaces and dashes is one `-` (none at the ends), a `.` stays unless it would start or end
+    the slug or follow a `.` or a symbol, and each other character (a symbol) is spelled as a
+    word: `!` then the words of a run of symbols joined by `-`, closed by `!` unless the slug
+    ends there (`C++` `c!plus-plus`, `R&D` `r!and!d`, `a / b` `a-!slash!-b`). A name with no
+    letter or digit has no slug (""). Names of letters, digits, spaces and dashes keep the slug
+    they always had.
+
+    A post's slug (`cased`, from its file name or `slug:`) keeps its case, and anything but
+    letters, digits and `._~()-` becomes one dash, with no `..` and no dot or dash at the ends:
+    the rule post URLs have always had, so `a+b` is `a-b`. (Two posts whose slugs meet are a
+    URL conflict, which the publisher reports; two categories that met would merge silently.)
+    """
     normal = unicodedata.normalize("NFKC", text)
-    if not cased:
-        normal = normal.casefold()
-    slug = _REPEATED_DASHES.sub("-", _UNSAFE_SLUG_CHARS.sub("-", normal))
-    slug = slug.strip("-.")
-    while ".." in slug:
-        slug = slug.replace("..", ".")
-    return slug
+    if cased:
+        slug = _REPEATED_DASHES.sub("-", _UNSAFE_SLUG_CHARS.sub("-", normal))
+        slug = slug.strip("-.")
+        while ".." in slug:
+            slug = slug.replace("..", ".")
+        return slug
+    return _term_slug(normal.casefold())
+
+
+def is_separator(char: str) -> bool:
+    """Whether a character of a name only separates words (a space or a dash of any script)."""
+    return char.isspace() or unicodedata.category(char) == "Pd"
+
+
+def _is_literal(char: str) -> bool:
+    return char.isalnum() or char in _LITERAL_SYMBOLS or unicodedata.category(char)[0] == "M"
+
+
+def symbol_word(char: str) -> str:
+    return SYMBOL_WORDS.get(char) or f"u{ord(char):04x}"
+
+
+def _term_slug(name: str) -> str:
+    if not any(char.isalnum() for char in name):
+        return ""
+    chars = name
+    start, end = 0, len(chars)
+    while is_separator(chars[start]):
+        start += 1
+    while is_separator(chars[end - 1]):
+        end -= 1
+    out: list[str] = []
+    in_symbols = False
+    index = start
+    while index < end:
+        char = chars[index]
+        if is_separator(char):
+            while is_separator(chars[index + 1]):
+                index += 1
+            if in_symbols:
+                out.append(SYMBOL_MARK)
+                in_symbols = False
+            out.append("-")
+        elif _is_literal(char) or (
+            char == "." and out and not in_symbols and out[-1] != "." and index < end - 1
+        ):
+            if in_symbols:
+                out.append(SYMBOL_MARK)
+                in_symbols = False
+            out.append(char)
+        else:
+            out.append(("-" if in_symbols else SYMBOL_MARK) + symbol_word(char))
+            in_symbols = True
+        index += 1
+    return "".join(out)
 
 
 def expand(pattern: str, values: dict[str, str]) -> str:
@@ -133,7 +249,8 @@ class SiteUrls:
         )
 
     def internal_path(self, link: str, page_url: str) -> str | None:
-        """The site path a link in a page points to, or None when it leaves the site."""
+        """The site path a link in a page points to, or None when it leaves the site. The path
+        is read as S3 reads it behind CloudFront: a literal `+` is a space (`%2B` is a plus)."""
         link = link.strip()
         if not link or link.startswith("#"):
             return None
@@ -143,4 +260,4 @@ class SiteUrls:
         if parts.netloc and not self._same_host(parts.hostname, parts.port):
             return None
         path = (parts.path or "/") if parts.netloc else urlsplit(urljoin(page_url, link)).path
-        return unquote(path) or "/"
+        return unquote_plus(path) or "/"
