@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from pressroom import pages
 from pressroom.config import SiteConfig
-from pressroom.model import PageRef
+from pressroom.model import PageRef, TaxonomyKind
 from pressroom.urls import (
     SYMBOL_WORDS,
     SiteUrls,
@@ -23,6 +24,7 @@ from pressroom.urls import (
     key_for_url,
     slugify,
 )
+from support.paths import CORPUS
 
 FINEWS = SiteConfig(url="https://finews.withounder.com/")
 POST_URL = "/emnews/2021/12/08/202112082206672930.html"
@@ -251,6 +253,56 @@ def unslug(slug: str) -> str:
             out.append(chars[word] if word in chars else chr(int(word[1:], 16)))
         index = close + 1 if close >= 0 else len(slug)
     return "".join(out)
+
+
+def legacy_slug(text: str) -> str:
+    """slugify as it was before names that differ in symbols were told apart (frozen here)."""
+    slug = re.sub(
+        r"-{2,}",
+        "-",
+        re.sub(r"[^\w.~()-]+", "-", unicodedata.normalize("NFKC", text).casefold()),
+    ).strip("-.")
+    while ".." in slug:
+        slug = slug.replace("..", ".")
+    return slug
+
+
+def corpus_names() -> set[tuple[TaxonomyKind, str]]:
+    """Every category and tag name of the news site's corpus: the posts' `categories:` and
+    `tags:` lines (as the parser spaces them), and the names of its category pages."""
+    names: set[tuple[TaxonomyKind, str]] = set()
+    for path in sorted(CORPUS.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for kind, field in (("category", "categories"), ("tag", "tags")):
+            for line in re.findall(rf"^{field}: (.+)$", text, re.M):
+                names.add((kind, " ".join(line.split())))
+    for page in sorted((CORPUS.parent / "site" / "category").glob("*.html")):
+        names.add(("category", " ".join(page.stem.split())))
+    return names
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the news site's corpus is not on this machine")
+def test_every_url_of_the_news_site_stays() -> None:
+    # Given every category and tag name of the news site (posts and category pages)
+    names = corpus_names()
+    assert len(names) >= 20 and ("category", "anxinguojizhengquan(xianggang)") in names
+    # When their landing and archive URLs are generated with the slug rule of before and now
+    urls = SiteUrls(FINEWS)
+
+    def every_url(slug_of: Callable[[str], str]) -> dict[tuple[TaxonomyKind, str], list[str]]:
+        return {
+            (kind, name): [
+                urls.landing(kind, slug_of(name)),
+                urls.archive(kind, slug_of(name), "2021-12"),
+            ]
+            for kind, name in names
+        }
+
+    # Then every one is the same, and they are all plain (no symbol was spelled)
+    now = every_url(slugify)
+    assert now == every_url(legacy_slug)
+    assert now[("category", "Career In touxingPEVC")][0] == "/category/career-in-touxingpevc.html"
+    assert not [url for pair in now.values() for url in pair if "!" in url or "+" in url]
 
 
 class TestExpand:
