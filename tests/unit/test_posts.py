@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pressroom.config import Limits, SiteConfig
 from pressroom.content import decode_source, excerpt, internal_links, parse_post
@@ -860,6 +861,19 @@ class TestHostileYaml:
 
         assert "a tag that is not allowed" in problem(error, "front matter")
         assert "remove the `!!...`" in problem(error, "front matter")
+
+    def test_tags_stay_refused_when_other_code_extends_yaml_safeloader(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Given a `!` multi-constructor added to yaml.SafeLoader itself (SAM CLI's YAML
+        helper does that in the same process), then a front-matter tag is still refused."""
+        monkeypatch.setattr(yaml.SafeLoader, "yaml_multi_constructors", {})
+        yaml.SafeLoader.add_multi_constructor("!", lambda loader, suffix, node: suffix)
+        assert yaml.safe_load("extra: !x 1") == {"extra": "x"}
+
+        error = rejected(source(f"{BASE}\nextra: !x 1"))
+
+        assert "a tag that is not allowed" in problem(error, "front matter")
 
 
 class TestLimits:

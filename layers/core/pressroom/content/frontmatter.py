@@ -17,6 +17,10 @@ class _FrontMatterLoader(yaml.SafeLoader):
     """Safe YAML that keeps `10:00`, `yes`, `on` and dates as strings and rejects duplicate keys."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}  # type: ignore[misc]
+    # Constructors of our own, so that what other code registers on yaml.SafeLoader later (SAM
+    # CLI's YAML helper adds a `!` multi-constructor to it) never reaches front matter.
+    yaml_constructors: ClassVar[dict[Any, Any]] = dict(yaml.SafeLoader.yaml_constructors)  # type: ignore[misc]
+    yaml_multi_constructors: ClassVar[dict[Any, Any]] = {}  # type: ignore[misc]
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         # Aliases are refused outright: "billion laughs" documents cannot expand.
