@@ -19,8 +19,8 @@ class _FrontMatterLoader(yaml.SafeLoader):
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}  # type: ignore[misc]
     # Constructors of our own, so that what other code registers on yaml.SafeLoader later (SAM
     # CLI's YAML helper adds a `!` multi-constructor to it) never reaches front matter.
-    yaml_constructors: ClassVar[dict[Any, Any]] = dict(yaml.SafeLoader.yaml_constructors)  # type: ignore[misc]
-    yaml_multi_constructors: ClassVar[dict[Any, Any]] = {}  # type: ignore[misc]
+    yaml_constructors: ClassVar[dict[Any, Any]] = dict(yaml.SafeLoader.yaml_constructors)
+    yaml_multi_constructors: ClassVar[dict[Any, Any]] = {}
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         # Aliases are refused outright: "billion laughs" documents cannot expand.
