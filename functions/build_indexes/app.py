@@ -31,7 +31,9 @@ def lambda_handler(
     pipeline = pipeline or default_pipeline()
     changes = pipeline.table_changes.index_changes(changed_items(event))
     try:
-        written = pipeline.build_indexes(changes)
+        # Retries start at the same record: its eventID names the batch's stale pages.
+        records = event.get("Records") or [{}]
+        written = pipeline.build_indexes(changes, batch=records[0].get("eventID"))
     except Exception:
         logger.exception("index build failed; the batch will be retried", changes=len(changes))
         return {"batchItemFailures": [{"itemIdentifier": first_sequence_number(event)}]}

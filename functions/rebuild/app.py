@@ -1,7 +1,9 @@
 """Rebuild: reconcile the source bucket with the table, and re-render every page.
 
-Invoked by hand after a template or configuration change (`{"mode": "rebuild"}`), and daily by
-its schedule to repair lost notifications and lost deletes (`{"mode": "reconcile"}`).
+Invoked by hand after a template or configuration change (`{"mode": "rebuild"}`), daily by
+its schedule to repair lost notifications, lost deletes and the pages of failed index batches
+(`{"mode": "reconcile"}`), and by `pressroom redrive` for the failed index batches alone
+(`{"mode": "stale"}`).
 """
 
 import os
@@ -15,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pressroom.composition import Pipeline, pipeline_from_settings
 from pressroom.config import Settings
+from pressroom.usecases.rebuild import RebuildReport
 
 logger = Logger()
 tracer = Tracer()
@@ -39,8 +42,11 @@ def lambda_handler(
 ) -> dict[str, Any]:
     rebuilder = (pipeline or default_pipeline()).rebuilder(report_progress)
     workers = int(event.get("workers", 8))
-    if event.get("mode", "rebuild") == "reconcile":
+    mode = event.get("mode", "rebuild")
+    if mode == "reconcile":
         report = rebuilder.reconcile(workers)
+    elif mode == "stale":
+        report = RebuildReport(stale_pages=rebuilder.repair_stale(workers))
     else:
         report = rebuilder.rebuild(workers)
     metrics.add_metric(
@@ -48,5 +54,6 @@ def lambda_handler(
         unit=MetricUnit.Count,
         value=len(report.republished) + len(report.removed),
     )
+    metrics.add_metric(name="StalePagesRebuilt", unit=MetricUnit.Count, value=report.stale_pages)
     logger.info("rebuild done", **asdict(report))
     return asdict(report)

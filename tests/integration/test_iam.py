@@ -46,6 +46,7 @@ ENABLES: dict[str, dict[str, str]] = {
     "BuildIndexesFunction": {
         "ReadPosts": "dynamodb:Query",  # the listings
         "InvalidationOutbox": "dynamodb:PutItem",  # recording the paths it changes
+        "StalePages": "dynamodb:PutItem",  # recording the batch's stale pages first
         "WriteSite": "s3:GetObject",  # HeadObject: an index page's content hash
         "InvalidateSite": "cloudfront:CreateInvalidation",  # the batch's invalidation
     },

@@ -719,7 +719,7 @@ def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> N
 
     indexes = grants("BuildIndexesFunction")
     assert indexes["dynamodb:GetItem"] == indexes["dynamodb:Query"] == {table}
-    # BuildIndexes writes only the invalidation outbox, by its partition key
+    # BuildIndexes writes only the invalidation outbox and its stale pages, by partition key
     writes = [
         statement
         for statement in function_statements(template, "BuildIndexesFunction")
@@ -727,10 +727,12 @@ def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> N
     ]
     assert [set(as_list(statement["Action"])) for statement in writes] == [
         {"dynamodb:PutItem", "dynamodb:DeleteItem"}
+    ] * 2
+    assert [statement["Condition"] for statement in writes] == [
+        {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [partition]}}
+        for partition in ("OUTBOX", "STALE")
     ]
-    assert writes[0]["Condition"] == {
-        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["OUTBOX"]}
-    }
+    assert "dynamodb:BatchWriteItem" not in indexes
     assert not {"dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"} & set(indexes)
     # BuildIndexes never reads the source bucket: only the site's own objects (content hashes)
     assert {a for a in indexes if a.startswith("s3:Get")} == {"s3:GetObject"}

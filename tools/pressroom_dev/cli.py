@@ -14,7 +14,7 @@ import http.server
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -447,6 +447,7 @@ def resolve_target(args: argparse.Namespace) -> Target:
         queue_url("IngestQueue") if args.command == "redrive" else "",
         queue_url("IngestDeadLetterQueue") if args.command == "redrive" else "",
         args.site_url.rstrip("/"),
+        queue_url("IndexesDeadLetterQueue") if args.command == "redrive" else "",
         where=f"at {args.endpoint_url}",
     )
 
@@ -610,7 +611,81 @@ def redrive(args: argparse.Namespace) -> int:
             )
             moved += 1
     print(f"moved {moved} messages from the dead-letter queue back to the ingest queue")
+    if target.indexes_dead_letter_queue_url:
+        batches, pages = repair_failed_index_batches(
+            target.sqs,
+            target.indexes_dead_letter_queue_url,
+            functools.partial(repair_stale_pages, args),
+        )
+        print(
+            f"rebuilt {pages} pages that {batches} failed index batches left stale, "
+            "and deleted their messages from the indexes' on-failure queue"
+            if batches
+            else "no failed index batch in the indexes' on-failure queue"
+        )
     return 0
+
+
+# How long the on-failure messages stay hidden while their pages are rebuilt (SQS's largest
+# visibility timeout is 12 hours): deleting them afterwards uses the receipt handles it gave.
+REPAIR_VISIBILITY_SECONDS = 900
+
+
+def repair_failed_index_batches(
+    sqs: Any, queue_url: str, repair: Callable[[], int]
+) -> tuple[int, int]:
+    """The indexes' on-failure queue holds only stream positions, which outlive the stream's
+    24 hours of records; the pages a failed batch left stale are in the table instead. Take
+    every message, rebuild every page still recorded as stale (once, for all of them), then
+    delete the messages taken: (batches, pages rebuilt). Messages that arrive meanwhile stay
+    for the next redrive, and their pages for the daily reconcile."""
+    taken: list[str] = []
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=REPAIR_VISIBILITY_SECONDS,
+        ).get("Messages", [])
+        if not messages:
+            break
+        taken += [message["ReceiptHandle"] for message in messages]
+    if not taken:
+        return 0, 0
+    pages = repair()
+    for handle in taken:
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=handle)
+    return len(taken), pages
+
+
+def repair_stale_pages(args: argparse.Namespace) -> int:
+    """Rebuild the pages recorded as stale: by invoking a deployed stack's Rebuild function
+    (`{"mode": "stale"}`), or in-process against the local stack; the number of pages."""
+    import boto3
+
+    if args.stack:
+        session = boto3.session.Session()
+        outputs = stack_outputs(session, args.stack)
+        function = session.client("lambda", config=client_config(read_timeout=900, attempts=1))
+        response = function.invoke(
+            FunctionName=output(outputs, "RebuildFunctionName", args.stack),
+            Payload=json.dumps({"mode": "stale"}).encode(),
+        )
+        payload = response["Payload"].read().decode()
+        if response.get("FunctionError"):
+            raise CommandFailed(
+                f"the stack's Rebuild function failed to rebuild the stale pages: {payload}",
+                EXIT_PROBLEMS,
+            )
+        return int(json.loads(payload).get("stale_pages", 0))
+    from pressroom.composition import pipeline_from_settings
+    from pressroom_dev.stack import REGION, LocalStack
+
+    project = site_of(args, stack=True)
+    for name, value in LOCAL_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    session = boto3.session.Session(region_name=REGION)
+    local = LocalStack(project, session, endpoint_url=args.endpoint_url)
+    return pipeline_from_settings(local.settings(), session).rebuilder().repair_stale()
 
 
 def fetch_status(site_url: str) -> dict[str, Any]:
@@ -861,7 +936,10 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("files", nargs="+")
     unpublish = commands.add_parser("unpublish", help="delete posts (source keys or file names)")
     unpublish.add_argument("keys", nargs="+")
-    redrive_parser = commands.add_parser("redrive", help="move dead letters back to the queue")
+    redrive_parser = commands.add_parser(
+        "redrive",
+        help="move dead letters back to the queue; rebuild what failed index batches left",
+    )
     rebuild = commands.add_parser("rebuild", help="reconcile sources and table; re-render all")
     rebuild.add_argument("--reconcile-only", action="store_true", help="only repair lost events")
     rebuild.add_argument("--workers", type=int, default=8, help="pages rendered at once")
@@ -869,7 +947,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--endpoint-url", default="http://127.0.0.1:5000")
         command.add_argument("--stack", help="act on this deployed CloudFormation stack")
         command.add_argument("--site-url", default="http://127.0.0.1:8000")
-    for command in (demo, serve, publish, build, rebuild, check):
+    for command in (demo, serve, publish, build, rebuild, check, redrive_parser):
         command.add_argument(
             "--project",
             type=Path,

@@ -14,6 +14,7 @@ from pressroom.adapters.cloudfront import CloudFrontInvalidator
 from pressroom.adapters.dynamodb import (
     DynamoInvalidationOutbox,
     DynamoPostRepository,
+    DynamoStalePages,
     DynamoTableChanges,
     check_commit_fits,
 )
@@ -28,6 +29,7 @@ from pressroom.ports import (
     ReportStore,
     SiteStore,
     SourceStore,
+    StalePages,
     TableChanges,
 )
 from pressroom.render import SiteRenderer
@@ -72,6 +74,7 @@ class Pipeline:
         reports: ReportStore | None = None,
         table_changes: TableChanges | None = None,
         outbox: InvalidationOutbox | None = None,
+        stale: StalePages | None = None,
     ) -> Pipeline:
         """Without a CDN (no invalidator) nothing is recorded for invalidation."""
         if invalidator is None:
@@ -85,7 +88,7 @@ class Pipeline:
             Publisher(
                 renderer, source, site, repository, scheduler, reports=reports, outbox=outbox
             ),
-            IndexBuilder(renderer, site, repository, outbox, invalidations),
+            IndexBuilder(renderer, site, repository, outbox, invalidations, stale),
             table_changes or DynamoTableChanges(),
         )
 
@@ -124,4 +127,5 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
         scheduler,
         S3Reports(settings.source_bucket, s3),
         outbox=DynamoInvalidationOutbox(settings.posts_table, dynamodb),
+        stale=DynamoStalePages(settings.posts_table, dynamodb),
     )

@@ -275,6 +275,15 @@ class PendingInvalidation:
 
 
 @dataclass(frozen=True)
+class StaleMark:
+    """Index pages one batch of table changes recorded as stale before rendering them, kept
+    until the batch (or a repair) has written them all."""
+
+    id: str
+    pages: tuple[PageRef, ...]
+
+
+@dataclass(frozen=True)
 class RenderedPage:
     """A page as bytes, with how it is served."""
 

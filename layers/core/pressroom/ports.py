@@ -11,6 +11,7 @@ from pressroom.model import (
     Commit,
     Entry,
     IndexChange,
+    PageRef,
     PendingInvalidation,
     PostProblem,
     PostRecord,
@@ -19,6 +20,7 @@ from pressroom.model import (
     RenderedPage,
     SourceChange,
     SourceObject,
+    StaleMark,
     TaxonomyKind,
     TermCount,
 )
@@ -182,4 +184,23 @@ class InvalidationOutbox(Protocol):
 
     def done(self, ids: list[str]) -> None:
         """Forget recorded paths the CDN accepted."""
+        ...
+
+
+class StalePages(Protocol):
+    """Index pages a batch is about to rebuild, recorded before it renders them and forgotten
+    once they are written, so that the pages of a batch that never finished can be rebuilt
+    after any delay."""
+
+    def mark(self, batch: str, refs: list[PageRef]) -> list[str]:
+        """Record these pages as stale for this batch (a retry of the batch records them
+        again under the same ids); the ids to clear once they are written."""
+        ...
+
+    def pending(self) -> list[StaleMark]:
+        """Every record of stale pages not cleared yet."""
+        ...
+
+    def clear(self, ids: list[str]) -> None:
+        """Forget these records (their pages were written)."""
         ...

@@ -26,11 +26,13 @@ from pressroom.model import (
     Entry,
     IndexChange,
     Listed,
+    PageRef,
     PendingInvalidation,
     PostProblem,
     PostRecord,
     PostState,
     Rejection,
+    StaleMark,
     TaxonomyKind,
     Term,
     TermCount,
@@ -419,6 +421,88 @@ class DynamoInvalidationOutbox:
             with translated("dynamodb:DeleteItem"):
                 self.client.delete_item(
                     TableName=self.table, Key={"PK": {"S": OUTBOX_PK}, "SK": {"S": entry}}
+                )
+
+
+STALE_PK = "STALE"
+# The page references one STALE item holds at most, in bytes: a batch that makes more pages
+# stale than this writes several items (DynamoDB's items are at most 400 KB).
+STALE_ITEM_BYTES = 300 * 1024
+
+
+def _stale_ref(ref: PageRef) -> dict[str, Any]:
+    return {"M": {"kind": {"S": ref.kind}, "term": {"S": ref.term}, "month": {"S": ref.month}}}
+
+
+class DynamoStalePages:
+    """Index pages made stale and not yet written: items `STALE` / `<batch>#<part>`, each with
+    the page references (kind, term, month) of one BuildIndexes batch. The batch is the
+    stream record it starts at, so every retry of a batch rewrites the same items; a batch
+    that wrote its pages deletes them, and what a batch that exhausted its retries left is
+    rebuilt by Rebuild (the daily reconcile, `pressroom redrive`). These items' own stream
+    records describe no index change (`DynamoTableChanges` skips them)."""
+
+    def __init__(self, table: str, client: DynamoDBClient) -> None:
+        self.table = table
+        self.client = client
+
+    def mark(self, batch: str, refs: list[PageRef]) -> list[str]:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        parts: list[list[dict[str, Any]]] = [[]]
+        size = 0
+        for ref in refs:
+            value = _stale_ref(ref)
+            grows = 1 + attribute_size(value)
+            if parts[-1] and size + grows > STALE_ITEM_BYTES:
+                parts.append([])
+                size = 0
+            parts[-1].append(value)
+            size += grows
+        ids = []
+        for number, part in enumerate(parts if refs else []):
+            sk = f"{batch}#{number}"
+            item: dict[str, Any] = {
+                "PK": {"S": STALE_PK},
+                "SK": {"S": sk},
+                "pages": {"L": part},
+                "marked_at": {"S": now},
+            }
+            with translated("dynamodb:PutItem"):
+                self.client.put_item(TableName=self.table, Item=item)
+            ids.append(sk)
+        return ids
+
+    def pending(self) -> list[StaleMark]:
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": STALE_PK}},
+            "ConsistentRead": True,
+        }
+        marks = []
+        while True:
+            with translated("dynamodb:Query"):
+                response = self.client.query(**request)
+            for item in response.get("Items", []):
+                refs = (value["M"] for value in item.get("pages", {}).get("L", []))
+                marks.append(
+                    StaleMark(
+                        item["SK"]["S"],
+                        tuple(
+                            PageRef(ref["kind"]["S"], ref["term"]["S"], ref["month"]["S"])
+                            for ref in refs
+                        ),
+                    )
+                )
+            if "LastEvaluatedKey" not in response:
+                return marks
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def clear(self, ids: list[str]) -> None:
+        for sk in ids:
+            with translated("dynamodb:DeleteItem"):
+                self.client.delete_item(
+                    TableName=self.table, Key={"PK": {"S": STALE_PK}, "SK": {"S": sk}}
                 )
 
 

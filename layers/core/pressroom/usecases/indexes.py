@@ -3,13 +3,14 @@ strongly consistent reads, written and verified; then the CDN is told of every c
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pressroom import pages
 from pressroom.config import SiteConfig
 from pressroom.model import IndexChange, PageRef, RenderedPage
-from pressroom.ports import InvalidationOutbox, PostRepository, SiteStore
+from pressroom.ports import InvalidationOutbox, PostRepository, SiteStore, StalePages
 from pressroom.render import SiteRenderer
 from pressroom.urls import key_for_url
 from pressroom.usecases.cdn import Invalidations, PageWriter
@@ -25,16 +26,28 @@ class IndexBuilder:
     repository: PostRepository
     outbox: InvalidationOutbox | None = None
     invalidations: Invalidations | None = None
+    stale: StalePages | None = None
 
     @property
     def config(self) -> SiteConfig:
         return self.renderer.config
 
-    def __call__(self, changes: Iterable[IndexChange]) -> list[str]:
+    def __call__(self, changes: Iterable[IndexChange], batch: str | None = None) -> list[str]:
         """Rebuild the pages these table changes made stale, then invalidate at the CDN every
         change the outbox holds (this batch's and the post pages'); the URLs of the pages that
-        changed."""
-        changed = self.build(pages.stale_pages(changes, self.config))
+        changed.
+
+        The stale pages are recorded in the table first (under `batch`, the same for every
+        retry of one stream batch) and forgotten once all of them are written and verified:
+        if the batch never gets that far, whatever its retries, the record stays for
+        `Rebuilder.repair_stale`, however late it runs."""
+        refs = sorted(pages.stale_pages(changes, self.config))
+        marks: list[str] = []
+        if self.stale is not None and refs:
+            marks = self.stale.mark(batch or uuid.uuid4().hex, refs)
+        changed = self.build(refs)
+        if marks and self.stale is not None:
+            self.stale.clear(marks)
         if self.invalidations is not None:
             self.invalidations.flush()
         return changed

@@ -24,6 +24,7 @@ class RebuildReport:
     removed: list[str] = field(default_factory=list)
     posts: int = 0
     pages: int = 0
+    stale_pages: int = 0
 
 
 @dataclass
@@ -57,8 +58,23 @@ class Rebuilder:
                 changes.append(SourceChange(key, True))
                 report.removed.append(key)
         self._run("reconcile", changes, self.publish, workers)
+        report.stale_pages = self.repair_stale(workers)
         self._invalidate()
         return report
+
+    def repair_stale(self, workers: int = 4) -> int:
+        """Rebuild every page an index batch recorded as stale and has not cleared (one that
+        exhausted its retries, however long ago, or one still being tried: building a page
+        twice changes nothing), then forget the records read; the number of pages."""
+        stale = self.build_indexes.stale
+        if stale is None:
+            return 0
+        marks = stale.pending()
+        kinds = {kind.name for kind in pages.REGISTRY}
+        refs = sorted({ref for mark in marks for ref in mark.pages if ref.kind in kinds})
+        self._run("stale", refs, lambda ref: self.build_indexes.build([ref]), workers)
+        stale.clear([mark.id for mark in marks])
+        return len(refs)
 
     def rebuild(self, workers: int = 4) -> RebuildReport:
         """Re-render every post and every index page (after a template or configuration change);
