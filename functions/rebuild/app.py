@@ -55,5 +55,8 @@ def lambda_handler(
         value=len(report.republished) + len(report.removed),
     )
     metrics.add_metric(name="StalePagesRebuilt", unit=MetricUnit.Count, value=report.stale_pages)
+    for skipped in report.skipped:
+        # A version that no longer exists, or a post that failed: the run went on without it.
+        logger.warning("rebuild skipped", source_key=skipped.key, reason=skipped.reason)
     logger.info("rebuild done", **asdict(report))
     return asdict(report)

@@ -92,3 +92,25 @@ def test_json_output_carries_structured_problems(
 def test_a_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--project", str(REPO), str(tmp_path / "nope.md")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_a_folder_with_both_unicode_spellings_of_one_name_reports_them(
+    posts: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given café.md as NFC (é as U+00E9) and as NFD (e + U+0301) in one folder, then check
+    exits 1 on the spelling that would not be the post, naming both with their code points,
+    which one is the post (the one uploaded last), and which to delete; the other does not
+    wait for its own twin."""
+    nfc, nfd = "2026-03-20-caf\u00e9.md", "2026-03-20-cafe\u0301.md"
+    (posts / nfc).write_text(GOOD.replace("port", "cafe"), encoding="utf-8")
+    (posts / nfd).write_text(GOOD.replace("port", "cafe"), encoding="utf-8")
+
+    code, out = run(capsys, str(posts))
+
+    shown_nfc, shown_nfd = f"posts/{nfc} (é as U+00E9)", f"posts/{nfd} (é as e + U+0301)"
+    assert code == 1
+    assert f"{posts / nfd}: will be rejected" in out and f"{posts / nfc}: ok" in out
+    assert f"the one uploaded last is the post: {shown_nfc}" in out
+    assert f"{shown_nfc} and {shown_nfd} are one file name" in out
+    assert f"(fix: delete {shown_nfd} so that one spelling remains)" in out
+    assert "already the page of" not in out and "wait" not in out

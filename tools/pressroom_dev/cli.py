@@ -850,6 +850,8 @@ def rebuild_command(args: argparse.Namespace) -> int:
         print(f"republished {key} (its notification was lost)")
     for key in report.removed:
         print(f"took down {key} (its source is gone)")
+    for skipped in report.skipped:
+        print(f"skipped {skipped.key}: {skipped.reason}")
     print(f"{mode}: {report.posts} posts and {report.pages} index pages checked")
     return 0
 

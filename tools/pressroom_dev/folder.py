@@ -29,6 +29,7 @@ from pressroom.adapters.dynamodb import (
 from pressroom.adapters.s3 import report_key_problems
 from pressroom.content import parse_post
 from pressroom.errors import InvalidPost, UrlConflict
+from pressroom.events import post_identity, spelling_notice
 from pressroom.model import (
     Commit,
     Entry,
@@ -254,7 +255,36 @@ def check_sources(
             results.append(CheckResult(path, key, post.url, problems=(conflict.problem,)))
             continue
         results.append(CheckResult(path, key, post.url, post.published))
-    return results
+    return _spellings_checked(results)
+
+
+def _spellings_checked(results: list[CheckResult]) -> list[CheckResult]:
+    """Files of the set whose names differ only in Unicode normalization (NFC, NFD) are one
+    post to the pipeline, which publishes the spelling uploaded last: each other spelling is
+    reported, in the pipeline's words, naming both, and does not conflict with its twin."""
+    groups: dict[str, list[CheckResult]] = {}
+    for result in results:
+        groups.setdefault(post_identity(result.source_key), []).append(result)
+    checked = []
+    for result in results:
+        group = groups[post_identity(result.source_key)]
+        keys = {twin.source_key for twin in group}
+        if len(keys) < 2:
+            checked.append(result)
+            continue
+        last = group[-1].source_key  # uploaded last by `pressroom publish`
+        paths = {twin.path for twin in group}
+        problems = tuple(  # a spelling does not conflict with its own twin
+            problem
+            for problem in result.problems
+            if not (problem.field == "url" and any(path in problem.message for path in paths))
+        )
+        result = replace(result, problems=problems)
+        if result.source_key != last:
+            notice = PostProblem("file name", *spelling_notice(last, keys))
+            result = replace(result, problems=(*result.problems, notice))
+        checked.append(result)
+    return checked
 
 
 def build_site(

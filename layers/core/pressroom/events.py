@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -13,6 +14,66 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pressroom.model import SourceChange
 
 POSTS_PREFIX = "posts/"
+
+
+def post_identity(key: str) -> str:
+    """The post a source key is: its NFC spelling. S3 keys are bytes, so `café.md` typed on
+    Linux (é as U+00E9) and uploaded from macOS (e + U+0301) are two keys that look the same;
+    pressroom makes them one post, recorded under the NFC spelling."""
+    return unicodedata.normalize("NFC", key)
+
+
+def spellings(key: str) -> list[str]:
+    """The spellings of one post an event can name cheaply: NFC, NFD and the key itself (the
+    first two cover every upload tool; a mixed spelling is found by reconcile's listing)."""
+    forms = [post_identity(key), unicodedata.normalize("NFD", key), key]
+    return list(dict.fromkeys(forms))
+
+
+def _code(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def _segments(key: str) -> Iterator[tuple[str, str]]:
+    """(character as shown, the code points this key spells it with), character by character
+    of the NFC spelling; a key that does not align gets its own characters."""
+    position = 0
+    for char in post_identity(key):
+        for written in (char, unicodedata.normalize("NFD", char)):
+            if key.startswith(written, position):
+                position += len(written)
+                yield char, written
+                break
+        else:
+            yield from ((own, own) for own in key[position:])
+            return
+
+
+def spelled(key: str) -> str:
+    """A key with the code points of each character that has two spellings, for an editor
+    who sees two identical names: `posts/café.md (é as e + U+0301)`."""
+    parts: list[str] = []
+    for shown, written in _segments(key):
+        if unicodedata.normalize("NFD", shown) == shown:
+            continue  # one spelling only (ASCII, Chinese, ...)
+        codes = " + ".join(char if ord(char) < 128 else _code(char) for char in written)
+        part = f"{shown} as {codes}"
+        if part not in parts:
+            parts.append(part)
+    return f"{key} ({', '.join(parts)})" if parts else key
+
+
+def spelling_notice(live: str, keys: Iterable[str]) -> tuple[str, str]:
+    """(what, fix) telling an editor that one post exists under several spellings of its file
+    name, which one is the post, and what to delete."""
+    others = [key for key in sorted(set(keys)) if key != live]
+    names = " and ".join(spelled(key) for key in [live, *others])
+    what = (
+        f"{names} are one file name written with different Unicode code points; pressroom "
+        f"treats them as one post, and the one uploaded last is the post: {spelled(live)}"
+    )
+    fix = f"delete {' and '.join(spelled(key) for key in others)} so that one spelling remains"
+    return what, fix
 
 
 def is_s3_notification(event: dict[str, Any]) -> bool:

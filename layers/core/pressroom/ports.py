@@ -37,6 +37,11 @@ class SourceStore(Protocol):
         """The version id of the current object, or None when the key is deleted."""
         ...
 
+    def head(self, key: str) -> tuple[str, datetime] | None:
+        """The current object's version id and when it was uploaded (S3's LastModified, to the
+        second), or None when the key is deleted."""
+        ...
+
     def list_keys(self, prefix: str) -> Iterable[str]:
         """Every current key under the prefix."""
         ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pressroom.adapters.errors import caused_by, translated
@@ -47,6 +48,10 @@ class S3Source:
         return SourceObject(key, response.get("VersionId") or version_id, data)
 
     def current_version(self, key: str) -> str | None:
+        head = self.head(key)
+        return head[0] if head is not None else None
+
+    def head(self, key: str) -> tuple[str, datetime] | None:
         try:
             with translated("s3:HeadObject"):
                 response = self.client.head_object(Bucket=self.bucket, Key=key)
@@ -54,7 +59,7 @@ class S3Source:
             if caused_by(error, "404", "NoSuchKey", "405", "MethodNotAllowed"):
                 return None
             raise
-        return str(response.get("VersionId") or "null")
+        return str(response.get("VersionId") or "null"), response["LastModified"]
 
     def list_keys(self, prefix: str) -> Iterable[str]:
         paginator = self.client.get_paginator("list_objects_v2")

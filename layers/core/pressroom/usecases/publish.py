@@ -3,6 +3,7 @@ its rejection report and its publication schedule."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from pressroom.config import SiteConfig
 from pressroom.content import parse_post
 from pressroom.errors import InvalidPost, SourceMissing, StaleState, TransientError, UrlConflict
+from pressroom.events import post_identity, spelling_notice, spellings
 from pressroom.model import (
     Commit,
     Post,
@@ -20,6 +22,7 @@ from pressroom.model import (
     Rejection,
     RenderedPage,
     SourceChange,
+    SourceObject,
     parse_utc_text,
     utc_text,
 )
@@ -47,6 +50,22 @@ from pressroom.usecases.records import (
 PageState = tuple[PostRecord, RenderedPage | None]
 
 
+# The order a repair (no sequencer) records when the table holds none: above nothing, below
+# every S3 sequencer, so the next notification of the key still applies.
+REPAIRED = "0"
+# The orders of a post whose file name has several Unicode spellings ("~" sorts above S3's hex).
+RESOLVED = "~"
+# What a post's warnings and problems say when its file name exists in several spellings.
+SPELLINGS = "are one file name written with different Unicode code points"
+_repairing = threading.local()
+
+
+def _next_resolved(state: PostState) -> str:
+    latest = max(state.sequencer, state.rejected_sequencer)
+    count = latest[1:] if latest.startswith(RESOLVED) else ""
+    return f"{RESOLVED}{int(count) + 1 if count.isdigit() else 1:012d}"
+
+
 @dataclass
 class Publisher:
     """Publish a source change. Only a change newer (by S3 sequencer) than what the table holds
@@ -60,12 +79,16 @@ class Publisher:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     reports: ReportStore | None = None
     outbox: InvalidationOutbox | None = None
+    # Told (key, what was done instead) when a version a record names no longer exists.
+    on_skip: Callable[[str, str], None] | None = None
 
     @property
     def config(self) -> SiteConfig:
         return self.renderer.config
 
     def __call__(self, change: SourceChange) -> PublishOutcome:
+        if len(spellings(change.key)) > 1:
+            return self._publish_spellings(change)
         sequencer = sequencer_order(change.sequencer)
         for _ in range(MAX_ATTEMPTS):
             state = self.repository.load(change.key)
@@ -90,34 +113,51 @@ class Publisher:
         raise TransientError(f"{change.key}: the post kept changing while it was processed")
 
     def _apply(
-        self, change: SourceChange, sequencer: str, state: PostState
+        self,
+        change: SourceChange,
+        sequencer: str,
+        state: PostState,
+        spelling: str | None = None,
+        notice: PostProblem | None = None,
+        gone: bool = False,
     ) -> PublishOutcome | None:
         """One try of the transition; None when the table moved on and the change must be
-        read again."""
+        read again. `spelling` is the S3 key to read when it is not the post's own (NFC) key,
+        `notice` the problem of a file name in several spellings; `gone` takes the post down
+        whatever the bucket holds."""
         version = change.version_id
-        removed = change.removed
-        if removed or not sequencer:  # a removal, or a repair: the version current now
+        removed = change.removed or gone
+        if (removed or not sequencer) and not gone:  # a removal, or a repair: what is current
             version = self.source.current_version(change.key)
             removed = version is None
         # A repair (no sequencer: the notification was lost) carries the newest recorded order.
-        sequencer = sequencer or max(state.sequencer, state.rejected_sequencer)
+        sequencer = sequencer or max(state.sequencer, state.rejected_sequencer) or REPAIRED
         post: Post | None = None
         if not removed:
             try:
-                raw = self.source.read(change.key, version, self.config.limits.max_source_bytes)
+                raw = self.source.read(
+                    spelling or change.key, version, self.config.limits.max_source_bytes
+                )
             except SourceMissing:
+                if spelling is not None:
+                    return None  # gone since its spellings were read: read them again
+                # The version the event names no longer exists: what is current instead.
                 return self._apply(SourceChange(change.key, True), sequencer, state)
             version = raw.version_id
             try:
                 post = parse_post(change.key, raw.body, self.config, self.renderer.post_layouts)
             except InvalidPost as error:
-                return self._reject(change.key, sequencer, version, error.report(), error.problems)
+                problems = [*error.problems, *([notice] if notice else [])]
+                report = InvalidPost(change.key, problems).report()
+                return self._reject(change.key, sequencer, version, report, problems)
         # A rejection is cleared by a commit at least as new; a newer one stays.
         clearing = state.rejection is not None and state.rejection.sequencer <= sequencer
         if clearing and self.reports is not None:
             # Gone before the commit clears it, so a crash after the commit cannot leave it.
             self.reports.delete_report(change.key)
         record = self._record(change.key, sequencer, version, post, state.record)
+        if notice is not None and post is not None:
+            record = replace(record, warnings=(str(notice), *record.warnings))
         # What AWS would refuse to store (keys, items, the transaction, the report's key) is
         # rejected like any invalid post, before anything is written.
         limits = Commit(record, state.record, clear_rejection=clearing)
@@ -249,11 +289,116 @@ class Publisher:
         settle((record, page), write, read, agrees, f"{record.source_key}: the post")
 
     def _render_version(self, record: PostRecord) -> RenderedPage | None:
-        raw = self.source.read(
-            record.source_key, record.source_version, self.config.limits.max_source_bytes
-        )
+        try:
+            raw = self._read_version(record.source_key, record.source_version)
+        except SourceMissing:
+            # Expired by the lifecycle rule, or deleted by version: the caller reads the table
+            # again and shows what this put there instead.
+            self._replace_missing(record)
+            return None
         try:
             post = parse_post(record.source_key, raw.body, self.config, self.renderer.post_layouts)
         except InvalidPost:
             return None
         return render_post(post, self.renderer)
+
+    def _read_version(self, key: str, version: str | None) -> SourceObject:
+        """One version of a post, under whichever spelling of its file name holds it (a
+        version id belongs to one S3 key); SourceMissing when none does."""
+        limit = self.config.limits.max_source_bytes
+        *first, last = spellings(key)
+        for spelling in first:
+            try:
+                return self.source.read(spelling, version, limit)
+            except SourceMissing:
+                continue
+        return self.source.read(last, version, limit)
+
+    # -- what the bucket no longer holds, and file names in several spellings ----------------
+    def _replace_missing(self, record: PostRecord) -> None:
+        """The version a live record shows no longer exists: publish what is current instead
+        (a repair). When nothing valid is current (the newest upload was rejected, and the
+        version it left live expired), the post is taken down, as a build of the bucket leaves
+        it, and its rejection stays. Never raises SourceMissing, so a rebuild, a reconcile or a
+        late event goes on; `on_skip` is told what was done."""
+        key = record.source_key
+        if getattr(_repairing, "key", None) == key:
+            raise TransientError(f"{key}: its versions kept vanishing while it was repaired")
+        _repairing.key = key
+        try:
+            self(SourceChange(key, False))
+            state = self.repository.load(key)
+            current = state.record
+            missing = f"version {record.source_version} no longer exists (expired or deleted)"
+            if current is None or current.source_version != record.source_version:
+                now = current.source_version if current is not None else None
+                done = f"{missing}; the current version {now} is shown instead"
+            else:
+                self._take_down(state)
+                done = f"{missing} and no valid version is current: the post was taken down"
+        finally:
+            _repairing.key = None
+        if self.on_skip is not None:
+            self.on_skip(key, done)
+
+    def _take_down(self, state: PostState) -> None:
+        """Commit the post as gone while its (rejected) current upload stays, then record its
+        rejection again, so its report still says what to fix."""
+        key = state.record.source_key if state.record is not None else ""
+        for _ in range(MAX_ATTEMPTS):
+            sequencer = max(state.sequencer, state.rejected_sequencer) or REPAIRED
+            rejection = state.rejection
+            if self._apply(SourceChange(key, True), sequencer, state, gone=True) is not None:
+                if rejection is not None:
+                    self.repository.reject(replace(rejection, sequencer=sequencer))
+                    current = self.repository.load(key)
+                    self.sync_report(key, current.rejection)
+                return
+            state = self.repository.load(key)
+        raise TransientError(f"{key}: the post kept changing while it was taken down")
+
+    def _publish_spellings(self, change: SourceChange) -> PublishOutcome:
+        """A file name with several Unicode spellings (NFC and NFD) names one post, recorded
+        under its NFC spelling; its source is the spelling uploaded last (S3's LastModified,
+        to the second; within one second, the NFC spelling). S3 orders the events of one key
+        only, so these are not ordered by their sequencers: each reads what the bucket holds
+        now, and commits with an order of its own, conditioned on the record it read."""
+        identity = post_identity(change.key)
+        for _ in range(MAX_ATTEMPTS):
+            state = self.repository.load(identity)
+            heads = {key: head for key in spellings(change.key) if (head := self.source.head(key))}
+            live = max(heads, key=lambda key: (heads[key][1], key == identity), default=None)
+            version = heads[live][0] if live is not None else None
+            notice = None
+            if live is not None and len(heads) > 1:
+                notice = PostProblem("file name", *spelling_notice(live, heads))
+            if self._describes(state, version, notice):
+                record = state.record
+                if record is not None:
+                    self.sync_page(record, None)
+                self.sync_report(identity, state.rejection)
+                return PublishOutcome(identity, "unchanged", record.url if record else "")
+            sequencer = _next_resolved(state)
+            removal = SourceChange(identity, live is None, version, sequencer)
+            outcome = self._apply(removal, sequencer, state, live, notice)
+            if outcome is not None:
+                return outcome
+        raise TransientError(f"{identity}: the post kept changing while it was processed")
+
+    def _describes(self, state: PostState, version: str | None, notice: PostProblem | None) -> bool:
+        """Whether the table already shows this version of a post with several spellings (its
+        record, or its rejection), with this notice of its spellings."""
+
+        def noted(texts: list[str]) -> bool:
+            return str(notice) in texts if notice else not any(SPELLINGS in t for t in texts)
+
+        record, rejection = state.record, state.rejection
+        if rejection is not None and version is not None and rejection.source_version == version:
+            return noted([str(problem) for problem in rejection.problems])
+        if rejection is not None:
+            return False
+        if record is None:
+            return version is None
+        if self._due(record) or record.source_version != version:
+            return False
+        return (record.status == "deleted") == (version is None) and noted(list(record.warnings))

@@ -5,15 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pressroom import pages
-from pressroom.model import SourceChange
+from pressroom.errors import PressroomError
+from pressroom.events import post_identity, spellings
+from pressroom.model import PostRecord, SourceChange
 from pressroom.usecases.indexes import IndexBuilder
 from pressroom.usecases.publish import Publisher
 
 Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something a run could not do as asked (a version that no longer exists, a post that
+    failed), and what it did instead."""
+
+    key: str
+    reason: str
 
 
 @dataclass
@@ -25,6 +36,7 @@ class RebuildReport:
     posts: int = 0
     pages: int = 0
     stale_pages: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 @dataclass
@@ -38,13 +50,18 @@ class Rebuilder:
     def reconcile(self, workers: int = 4) -> RebuildReport:
         """Publish source objects the table lacks or holds at another version; take down posts
         whose source is gone."""
-        source, repository = self.publish.source, self.publish.repository
+        report = RebuildReport()
+        publish = self._reporting(report)
+        source, repository = publish.source, publish.repository
         current = {key: source.current_version(key) for key in source.list_keys("posts/")}
         records = {record.source_key: record for record in repository.records()}
         rejected = {r.source_key: r.source_version for r in repository.rejections()}
-        report = RebuildReport()
+        # A file name with several Unicode spellings is one post, resolved from all of them.
+        spelled = sorted({post_identity(key) for key in current if len(spellings(key)) > 1})
         changes = []
         for key, version in sorted(current.items()):
+            if len(spellings(key)) > 1:
+                continue
             record = records.get(key)
             if rejected.get(key) == version:
                 continue  # its rejection already describes this version
@@ -54,10 +71,12 @@ class Rebuilder:
                 changes.append(SourceChange(key, False, version))
                 report.republished.append(key)
         for key, record in sorted(records.items()):
-            if record.status != "deleted" and current.get(key) is None:
+            if record.status != "deleted" and current.get(key) is None and key not in spelled:
                 changes.append(SourceChange(key, True))
                 report.removed.append(key)
-        self._run("reconcile", changes, self.publish, workers)
+        self._run("reconcile", changes, publish, workers, report.skipped)
+        self._reconcile_spellings(publish, spelled, report, workers)
+        self._check_versions(publish, records, current, changes, spelled, report, workers)
         report.stale_pages = self.repair_stale(workers)
         self._invalidate()
         return report
@@ -80,10 +99,12 @@ class Rebuilder:
         """Re-render every post and every index page (after a template or configuration change);
         unchanged pages are not rewritten."""
         report = self.reconcile(workers)
-        records = [r for r in self.publish.repository.records() if r.live]
-        self._run("posts", records, lambda record: self.publish.sync_page(record, None), workers)
+        publish = self._reporting(report)
+        records = [r for r in publish.repository.records() if r.live]
+        self._run("posts", records, lambda r: publish.sync_page(r, None), workers, report.skipped)
         refs = sorted(pages.every_page(self.build_indexes.repository))
-        self._run("pages", refs, lambda ref: self.build_indexes.build([ref]), workers)
+        build = self.build_indexes.build
+        self._run("pages", refs, lambda ref: build([ref]), workers, report.skipped)
         report.posts, report.pages = len(records), len(refs)
         self._invalidate()
         return report
@@ -94,13 +115,80 @@ class Rebuilder:
         if self.build_indexes.invalidations is not None:
             self.build_indexes.invalidations.flush()
 
-    def _run(
-        self, stage: str, items: list[Any], work: Callable[[Any], object], workers: int
+    def _reconcile_spellings(
+        self, publish: Publisher, spelled: list[str], report: RebuildReport, workers: int
     ) -> None:
+        """Resolve each post whose file name has several Unicode spellings from all of them
+        (the one uploaded last is the post); listed as republished when that changed it."""
+        changed: list[str] = []
+
+        def resolve(change: SourceChange) -> None:
+            if publish(change).result not in ("unchanged", "stale"):
+                changed.append(change.key)
+
+        repairs = [SourceChange(key, False) for key in spelled]
+        self._run("spellings", repairs, resolve, workers, report.skipped)
+        report.republished = sorted({*report.republished, *changed})
+
+    def _check_versions(
+        self,
+        publish: Publisher,
+        records: dict[str, PostRecord],
+        current: dict[str, str | None],
+        changes: list[SourceChange],
+        spelled: list[str],
+        report: RebuildReport,
+        workers: int,
+    ) -> None:
+        """A live post whose newest upload was rejected shows an older version, which the
+        source bucket's lifecycle rule expires: read it again, and where it is gone show what
+        is current instead (or take the post down when nothing valid is)."""
+        done = {change.key for change in changes} | set(spelled)
+        older = [
+            record
+            for key, record in sorted(records.items())
+            if record.live
+            and key not in done
+            and current.get(key) not in (None, record.source_version)
+        ]
+        self._run("versions", older, lambda r: publish.sync_page(r, None), workers, report.skipped)
+
+    def _reporting(self, report: RebuildReport) -> Publisher:
+        """The publisher, telling `report` what it skipped."""
+
+        def skip(key: str, reason: str) -> None:
+            report.skipped.append(Skipped(key, reason))
+
+        return replace(self.publish, on_skip=skip)
+
+    def _run(
+        self,
+        stage: str,
+        items: list[Any],
+        work: Callable[[Any], object],
+        workers: int,
+        skipped: list[Skipped] | None = None,
+    ) -> None:
+        """Do `work` on every item. With `skipped`, an item that fails (a PressroomError) is
+        listed there and the run goes on; without, the first failure ends it."""
         done = 0
         self.progress(stage, done, len(items))
         with ThreadPoolExecutor(max(1, workers)) as pool:
-            for future in as_completed([pool.submit(work, item) for item in items]):
-                future.result()
+            futures = {pool.submit(work, item): item for item in items}
+            for future in as_completed(futures):
+                try:
+                    future.result()
+                except PressroomError as error:
+                    if skipped is None:
+                        raise
+                    skipped.append(Skipped(_name(futures[future]), f"failed: {error}"))
                 done += 1
                 self.progress(stage, done, len(items))
+
+
+def _name(item: Any) -> str:
+    if isinstance(item, SourceChange):
+        return item.key
+    if isinstance(item, PostRecord):
+        return item.source_key
+    return str(item)
