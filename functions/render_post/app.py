@@ -41,6 +41,15 @@ def publish(pipeline: Pipeline, changes: list[SourceChange]) -> None:
                 problems=[problem.as_dict() for problem in outcome.problems],
                 report_key=outcome.report,
             )
+        elif outcome.result == "waiting":
+            # Not an error: the post is published by itself when its URL's owner leaves.
+            logger.info(
+                "post waiting",
+                source_key=outcome.key,
+                url=outcome.url,
+                reason=outcome.message,
+                report_key=outcome.report,
+            )
         else:
             logger.info(
                 "post processed",

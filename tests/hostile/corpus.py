@@ -36,7 +36,7 @@ class Expected:
 class Case:
     file: str
     why: str
-    outcome: str  # "published" or "rejected"
+    outcome: str  # "published", "rejected" or "waiting" (another post keeps its URL)
     problems: tuple[Expected, ...] = ()
     url: str = ""
     title: str = ""

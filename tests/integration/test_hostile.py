@@ -130,6 +130,8 @@ def test_hostile_upload(case: Case, site: Site) -> None:
         assert site.failures == []
         if case.outcome == "rejected":
             check_rejected(case, site, before, version)
+        elif case.outcome == "waiting":
+            check_waiting(case, site, before, version)
         else:
             check_published(case, site, before)
     finally:
@@ -175,6 +177,20 @@ def check_rejected(case: Case, site: Site, before: dict[str, bytes], version: st
     assert report["source_key"] == case.key
     assert report["version_id"] == version
     assert report["summary"]
+    assert problem_mismatches(case, report["problems"]) == []
+
+
+def check_waiting(case: Case, site: Site, before: dict[str, bytes], version: str) -> None:
+    # no page changed by a single byte, and the post is not rejected: it waits for its URL
+    assert changed_pages(before, site.harness.site()) == []
+    state = site.harness.state(case.name)
+    assert state.rejection is None
+    assert state.record is not None and state.record.status == "waiting"
+    assert state.record.url == case.url
+    # the editor's report is a note naming the post that keeps the URL
+    report = site.report(case.name)
+    assert report is not None, f"no report for {case.key}"
+    assert report["status"] == "waiting" and report["version_id"] == version
     assert problem_mismatches(case, report["problems"]) == []
 
 

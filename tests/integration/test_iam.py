@@ -49,6 +49,7 @@ ENABLES: dict[str, dict[str, str]] = {
         "StalePages": "dynamodb:PutItem",  # recording the batch's stale pages first
         "WriteSite": "s3:GetObject",  # HeadObject: an index page's content hash
         "InvalidateSite": "cloudfront:CreateInvalidation",  # the batch's invalidation
+        "RequeueClaimants": "sqs:SendMessage",  # the claimants of a contested URL
     },
     "RebuildFunction": {
         "ReadPosts": "s3:GetObject",  # HeadObject of each source's current version
@@ -144,10 +145,19 @@ def render_post_scenario(local: Harness) -> None:
 
 
 def build_indexes_scenario(local: Harness) -> None:
-    """Publish two posts (RenderPost, full policy), then deliver the table's stream."""
+    """Publish two posts and a third claiming the first one's URL (RenderPost, full policy),
+    then deliver the table's stream."""
     n = next(_runs)
     local.upload(f"2026-03-20-a{n}.md", post_text(title=f"港口{n}", categories=f"cat{n}"))
     local.upload(f"2026-03-21-b{n}.md", post_text(title=f"银行{n}", date="2026-03-21 09:00:00"))
+    local.upload(
+        f"2026-03-22-c{n}.md",
+        post_text(
+            title=f"同址{n}",
+            date="2026-03-22 09:00:00",
+            extra=f"permalink: /cat{n}/2026/03/20/a{n}.html",
+        ),
+    )
     deliver(local)
     local.stack.drain(local.invoke)
 

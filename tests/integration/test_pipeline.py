@@ -166,21 +166,24 @@ def test_published_false_takes_a_live_post_down(local: Harness, post_text: PostF
     assert local.state("2026-03-20-port.md").record.status == "unpublished"
 
 
-def test_two_files_claiming_one_url_keep_the_first(local: Harness, post_text: PostFactory) -> None:
+def test_two_files_claiming_one_url_the_earlier_keeps_it_and_the_other_waits(
+    local: Harness, post_text: PostFactory
+) -> None:
     # Given a published post
     local.upload("2026-03-20-port.md", post_text(title="原稿"))
     local.drain()
-    # When another file takes the same URL through its permalink
-    local.upload("2026-03-22-copy.md", post_text(title="抄稿", extra=f"permalink: /{POST_KEY}"))
-    local.drain()
-    # Then the first keeps the page and the second is rejected naming both files
-    assert "原稿" in local.site()[POST_KEY].decode()
-    rejection = local.state("2026-03-22-copy.md").rejection
-    assert rejection is not None
-    assert (
-        "posts/2026-03-20-port.md" in rejection.message
-        and "posts/2026-03-22-copy.md" in rejection.message
+    # When a later-dated file takes the same URL through its permalink
+    local.upload(
+        "2026-03-22-copy.md",
+        post_text(title="抄稿", date="2026-03-22 09:00:00 +0800", extra=f"permalink: /{POST_KEY}"),
     )
+    local.drain()
+    # Then the earlier keeps the page, and the later waits: not rejected, nowhere on the site
+    assert "原稿" in local.site()[POST_KEY].decode()
+    state = local.state("2026-03-22-copy.md")
+    assert state.rejection is None
+    assert state.record is not None and state.record.status == "waiting"
+    assert "抄稿" not in local.site()["index.html"].decode()
 
 
 def test_pages_carry_content_type_and_cache_control(local: Harness, post_text: PostFactory) -> None:

@@ -58,20 +58,34 @@ def test_a_broken_post_fails_with_the_pipelines_message(
     assert out.endswith("checked 2 files: 1 ok, 1 rejected\n")
 
 
-def test_two_files_claiming_one_url_are_reported(posts: Path) -> None:
-    """Given two files with the same permalink, then the second is reported naming the first."""
-    other = GOOD.replace("categories: port", "permalink: /port/2026/03/20/port.html")
+@pytest.mark.parametrize("order", [1, -1], ids=["in order", "reversed"])
+def test_two_files_claiming_one_url_the_later_waits(
+    posts: Path, capsys: pytest.CaptureFixture[str], order: int
+) -> None:
+    """Given two files with the same permalink, the second dated a day later, whatever order
+    they are checked in, then the later one waits for the earlier (no problem: it is not
+    rejected), and `check` says so."""
+    other = GOOD.replace("categories: port", "permalink: /port/2026/03/20/port.html").replace(
+        "2026-03-20 16:12:47", "2026-03-21 16:12:47"
+    )
     renderer = SiteRenderer.from_directory(REPO / "templates")
     sources = [
-        ("a.md", "posts/2026-03-20-port.md", GOOD.encode()),
         ("b.md", "posts/2026-03-22-copy.md", other.encode()),
-    ]
+        ("a.md", "posts/2026-03-20-port.md", GOOD.encode()),
+    ][::order]
 
-    first, second = check_sources(sources, renderer)
+    results = {result.path: result for result in check_sources(sources, renderer)}
 
-    assert first.problems == ()
-    (problem,) = second.problems
-    assert problem.field == "url" and "a.md" in problem.message
+    assert results["a.md"].problems == () and results["a.md"].waiting_for == ""
+    assert results["b.md"].problems == ()
+    assert results["b.md"].waiting_for == "posts/2026-03-20-port.md"
+    (posts / "2026-03-22-copy.md").write_text(other, encoding="utf-8")
+    code, out = run(capsys, str(posts))
+    assert code == 0
+    assert (
+        f"{posts / '2026-03-22-copy.md'}: will wait: /port/2026/03/20/port.html is the page of "
+        "posts/2026-03-20-port.md" in out
+    )
 
 
 def test_json_output_carries_structured_problems(

@@ -544,6 +544,7 @@ def check_files(args: argparse.Namespace) -> int:
                         "url": r.url,
                         "published": r.published,
                         "problems": [problem.as_dict() for problem in r.problems],
+                        "waiting_for": r.waiting_for,
                     }
                     for r in results
                 ],
@@ -556,6 +557,12 @@ def check_files(args: argparse.Namespace) -> int:
         if result.problems:
             print(f"{result.path}: will be rejected")
             print("\n".join(f"  - {problem}" for problem in result.problems))
+        elif result.waiting_for:
+            print(
+                f"{result.path}: will wait: {result.url} is the page of {result.waiting_for} "
+                "(dated earlier, or the same and sorting first); it is published by itself "
+                "when that post leaves the URL"
+            )
         elif not args.quiet:
             where = href(result.url) if result.published else "(published: false)"
             print(f"{result.path}: ok -> {where}")
@@ -717,6 +724,11 @@ def status_text(status: dict[str, Any]) -> str:
         lines.extend(f"  - {problem}" for problem in item["problems"])
         if item.get("report"):
             lines.append(f"  report: {item['report']}")
+    for item in status.get("waiting", []):
+        lines.append(
+            f"waiting {item['source_key']}: {item['url']} is the page of {item['owner']}, "
+            "dated earlier; published by itself when that post leaves the URL"
+        )
     return "\n".join(lines)
 
 
@@ -735,6 +747,7 @@ def deployed_status(target: Target) -> dict[str, Any]:
 
     waiting, in_flight = depth(target.ingest_queue_url)
     rejected = []
+    waiting_posts = []
     pages = target.s3.get_paginator("list_objects_v2").paginate(
         Bucket=target.source_bucket, Prefix=REPORTS_PREFIX
     )
@@ -746,6 +759,16 @@ def deployed_status(target: Target) -> dict[str, Any]:
             source_key, message = str(report["source_key"]), str(report["summary"])
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # not a report pressroom wrote
+        if report.get("status") == "waiting":  # a note: the post waits for its URL
+            waiting_posts.append(
+                {
+                    "source_key": source_key,
+                    "url": str(report.get("url", "")),
+                    "owner": str(report.get("owner", "")),
+                    "report": f"s3://{target.source_bucket}/{item['Key']}",
+                }
+            )
+            continue
         rejected.append(
             {
                 "source_key": source_key,
@@ -764,6 +787,7 @@ def deployed_status(target: Target) -> dict[str, Any]:
         },
         "stream": {"lag": "n/a"},
         "rejected": sorted(rejected, key=lambda r: r["source_key"]),
+        "waiting": sorted(waiting_posts, key=lambda r: r["source_key"]),
     }
 
 

@@ -17,20 +17,25 @@ from typing import Any
 
 from pressroom import pages
 from pressroom.adapters.dynamodb import (
+    OWNER_SK,
     check_commit_fits,
+    claim_sk,
     counter_changes,
+    is_claim_sk,
     layout_problems,
     listing_pk,
     membership_items,
     months_pk,
     taxonomy_pk,
     term_counts,
+    url_pk,
 )
 from pressroom.adapters.s3 import report_key_problems
 from pressroom.content import parse_post
-from pressroom.errors import InvalidPost, UrlConflict
+from pressroom.errors import InvalidPost, StaleState
 from pressroom.events import post_identity, spelling_notice
 from pressroom.model import (
+    Claim,
     Commit,
     Entry,
     Post,
@@ -41,6 +46,9 @@ from pressroom.model import (
     RenderedPage,
     TaxonomyKind,
     TermCount,
+    UrlClaims,
+    ranked,
+    utc_text,
 )
 from pressroom.pages.post import render_post
 from pressroom.render import SiteRenderer
@@ -76,13 +84,7 @@ class MemoryRepository:
         record, previous = commit.record, commit.previous
         new = record.listed if record.live else None
         old = previous.listed if previous is not None and previous.live else None
-        if new is not None and new.url != (old.url if old else None):
-            owner = self.url_owner(new.url)
-            if owner not in (None, record.source_key):
-                raise UrlConflict(record.source_key, new.url, owner)
-            self._put(f"URL#{new.url}", "OWNER", {"source_key": record.source_key})
-        if old is not None and old.url != (new.url if new else None):
-            self._delete(f"URL#{old.url}", "OWNER")
+        self._move_claim(commit)
         self._put(f"POST#{record.source_key}", "META", {"record": record})
         if commit.clear_rejection:
             self._delete(f"POST#{record.source_key}", "ERROR")
@@ -98,9 +100,54 @@ class MemoryRepository:
     def reject(self, rejection: Rejection) -> None:
         self._put(f"POST#{rejection.source_key}", "ERROR", {"rejection": rejection})
 
+    def _move_claim(self, commit: Commit) -> None:
+        """The claim items of DynamoPostRepository: `URL#<url>`/`<date>#<key>` per
+        claim, and the owner item naming the first claim (with a guard a commit that read
+        other claims is refused on, as the table's condition refuses it)."""
+        old = commit.previous.claim if commit.previous is not None else None
+        new = commit.record.claim
+        if old == new:
+            return
+        moves = [
+            (url, claim, claim is new)
+            for claim, url in (
+                (old, commit.previous and commit.previous.url),
+                (new, commit.record.url),
+            )
+            if claim is not None and url
+        ]
+        for claims in commit.claims:
+            owner = self._get(url_pk(claims.url), OWNER_SK) or {}
+            if claims.guard != owner.get("guard", ""):
+                raise StaleState(f"the claims on {claims.url} changed meanwhile")
+        for url, claim, adding in moves:
+            if adding:
+                values = {"source_key": claim.source_key, "date_utc": claim.date_utc}
+                self._put(url_pk(url), claim_sk(claim), values)
+            else:
+                self._delete(url_pk(url), claim_sk(claim))
+        for url in dict.fromkeys(url for url, _, _ in moves):
+            guard = int((self._get(url_pk(url), OWNER_SK) or {}).get("guard", "0")) + 1
+            first = self.url_claims(url).claims
+            if first:
+                values = {"source_key": first[0].source_key, "guard": str(guard)}
+                self._put(url_pk(url), OWNER_SK, values)
+            else:
+                self._delete(url_pk(url), OWNER_SK)
+
     def url_owner(self, url: str) -> str | None:
-        item = self._get(f"URL#{url}", "OWNER")
+        item = self._get(url_pk(url), OWNER_SK)
         return str(item["source_key"]) if item else None
+
+    def url_claims(self, url: str) -> UrlClaims:
+        rows = self._rows(url_pk(url))
+        claims = [
+            Claim(values["date_utc"], values["source_key"])
+            for sk, values in rows
+            if is_claim_sk(sk)
+        ]
+        owner = self._get(url_pk(url), OWNER_SK)
+        return UrlClaims(url, tuple(sorted(claims)), str((owner or {}).get("guard", "")))
 
     def url_owners(self, urls: Iterable[str]) -> dict[str, str | None]:
         return {url: self.url_owner(url) for url in urls}
@@ -178,6 +225,7 @@ class BuildReport:
     rejected: list[Rejection] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     scheduled: list[PostRecord] = field(default_factory=list)
+    waiting: list[PostRecord] = field(default_factory=list)  # their URL's owner came first
     pages: int = 0
 
 
@@ -220,6 +268,7 @@ class CheckResult:
     url: str = ""
     published: bool = True
     problems: tuple[PostProblem, ...] = ()
+    waiting_for: str = ""  # the source key of the file of the set that keeps this one's URL
 
 
 def storage_problems(
@@ -233,12 +282,16 @@ def storage_problems(
 
 
 def check_sources(
-    sources: Iterable[tuple[str, str, bytes]], renderer: SiteRenderer
+    sources: Iterable[tuple[str, str, bytes]],
+    renderer: SiteRenderer,
+    now: datetime | None = None,
 ) -> list[CheckResult]:
     """Validate (path, source key, bytes) as the pipeline would, without AWS: every problem of
-    every file, and files of this set claiming one URL (the first keeps it, as on upload)."""
+    every file, and files of this set claiming one URL: the rule of the pipeline gives it to
+    the post dated earlier (ties: the smaller source key), and the others would wait."""
+    now = now or datetime.now(UTC)
     results: list[CheckResult] = []
-    owners: dict[str, str] = {}
+    owners: dict[str, Claim] = {}
     for path, key, raw in sources:
         try:
             post = parse_post(key, raw, renderer.config, renderer.post_layouts)
@@ -249,13 +302,20 @@ def check_sources(
         if limits:
             results.append(CheckResult(path, key, post.url, problems=tuple(limits)))
             continue
-        owner = owners.setdefault(post.url, path) if post.published else path
-        if owner != path:
-            conflict = UrlConflict(key, post.url, owner)
-            results.append(CheckResult(path, key, post.url, problems=(conflict.problem,)))
-            continue
+        if post.published and post.date <= now:
+            claim = Claim(utc_text(post.date), key)
+            owners[post.url] = min(owners.get(post.url, claim), claim)
         results.append(CheckResult(path, key, post.url, post.published))
-    return _spellings_checked(results)
+    claimed = [
+        replace(result, waiting_for=owners[result.url].source_key)
+        if result.published
+        and not result.problems
+        and result.url in owners
+        and owners[result.url].source_key != result.source_key
+        else result
+        for result in results
+    ]
+    return _spellings_checked(claimed)
 
 
 def _spellings_checked(results: list[CheckResult]) -> list[CheckResult]:
@@ -280,6 +340,8 @@ def _spellings_checked(results: list[CheckResult]) -> list[CheckResult]:
             if not (problem.field == "url" and any(path in problem.message for path in paths))
         )
         result = replace(result, problems=problems)
+        if result.waiting_for in keys:
+            result = replace(result, waiting_for="")
         if result.source_key != last:
             notice = PostProblem("file name", *spelling_notice(last, keys))
             result = replace(result, problems=(*result.problems, notice))
@@ -294,8 +356,9 @@ def build_site(
     jobs: int = 0,
     now: datetime | None = None,
 ) -> BuildReport:
-    """Render every source and every index page into out_dir. Where two files claim one URL,
-    the first source key in sorted order keeps it; posts dated after `now` are left out."""
+    """Render every source and every index page into out_dir. Where files claim one URL, the
+    one dated earlier keeps it (ties: the smaller source key) and the others wait, as in the
+    pipeline; posts dated after `now` are left out."""
     now = now or datetime.now(UTC)
     renderer = SiteRenderer.from_directory(templates_dir)
     check_commit_fits(renderer.config.limits.max_categories, renderer.config.limits.max_tags)
@@ -315,6 +378,7 @@ def build_site(
         results = [_render_file(job) for job in work]
     post_pages: dict[str, RenderedPage] = {}
     posts: list[Post] = []
+    valid: list[tuple[Post, PostRecord, RenderedPage | str]] = []
     for key, post, page_or_message, problems in results:
         if post is None:
             repository.reject(Rejection(key, "", None, str(page_or_message), tuple(problems)))
@@ -326,11 +390,17 @@ def build_site(
             message = InvalidPost(key, limits).report()
             repository.reject(Rejection(key, "", None, message, tuple(limits)))
             continue
-        try:
-            repository.commit(Commit(record, None, clear_rejection=False))
-        except UrlConflict as conflict:
-            repository.reject(Rejection(key, "", None, str(conflict), (conflict.problem,)))
-            continue
+        valid.append((post, record, page_or_message))
+    # Every claim first, so that each post is ranked among all the others on its URL.
+    claims: dict[str, list[Claim]] = {}
+    for _, record, _ in valid:
+        if record.claim is not None:
+            claims.setdefault(record.url, []).append(record.claim)
+    for post, record, page_or_message in valid:
+        record = ranked(record, UrlClaims(record.url, tuple(sorted(claims.get(record.url, [])))))
+        repository.commit(Commit(record, None, clear_rejection=False))
+        if record.status == "waiting":
+            report.waiting.append(record)
         if record.live and isinstance(page_or_message, RenderedPage):
             post_pages[key_for_url(post.url)] = page_or_message
             posts.append(post)  # its links are checked once every post is in the table

@@ -429,6 +429,7 @@ class LocalSystem:
     published: Callable[[], int]
     endpoints: dict[str, str]
     before_status: Callable[[], object] | None = None
+    waiting: Callable[[], list[dict[str, Any]]] | None = None  # posts waiting for their URL
 
     def status(self) -> dict[str, Any]:
         if self.before_status is not None:
@@ -443,6 +444,7 @@ class LocalSystem:
             }
             for r in sorted(self.rejections(), key=lambda r: r.source_key)
         ]
+        report["waiting"] = self.waiting() if self.waiting is not None else []
         report["published"] = self.published()
         report["endpoints"] = self.endpoints
         report["buckets"] = {
@@ -511,6 +513,16 @@ def start_local_system(
         repository.rejections,
         lambda: sum(1 for record in repository.records() if record.live),
         endpoints,
+        waiting=lambda: [
+            {
+                "source_key": record.source_key,
+                "url": record.url,
+                "owner": repository.url_owner(record.url) or "",
+                "report": f"s3://{stack.name('SourceBucket')}/{report_key(record.source_key)}",
+            }
+            for record in sorted(repository.records(), key=lambda r: r.source_key)
+            if record.status == "waiting"
+        ],
     )
     site.status = system.status
     return system

@@ -207,6 +207,8 @@ class LocalStack:
         if "Ref" in value:
             if kind in _CDN_TYPES:  # an id moto chose: none until the resource exists
                 return self.names.get(target, "")
+            if kind == "AWS::SQS::Queue":  # a queue's Ref is its URL
+                return self.queue_urls.get(target, "")
             return self.name(target) if kind in _LOCAL_TYPES else ""
         if kind == "AWS::IAM::Role":
             return f"arn:aws:iam::{ACCOUNT}:role/{self.name(target)}"

@@ -20,8 +20,10 @@ from pressroom.adapters.dynamodb import (
 )
 from pressroom.adapters.s3 import S3Reports, S3Site, S3Source
 from pressroom.adapters.scheduler import EventBridgeScheduler
+from pressroom.adapters.sqs import SqsChangeQueue
 from pressroom.config import Settings
 from pressroom.ports import (
+    ChangeQueue,
     InvalidationOutbox,
     Invalidator,
     PostRepository,
@@ -75,6 +77,7 @@ class Pipeline:
         table_changes: TableChanges | None = None,
         outbox: InvalidationOutbox | None = None,
         stale: StalePages | None = None,
+        requeue: ChangeQueue | None = None,
     ) -> Pipeline:
         """Without a CDN (no invalidator) nothing is recorded for invalidation."""
         if invalidator is None:
@@ -88,7 +91,7 @@ class Pipeline:
             Publisher(
                 renderer, source, site, repository, scheduler, reports=reports, outbox=outbox
             ),
-            IndexBuilder(renderer, site, repository, outbox, invalidations, stale),
+            IndexBuilder(renderer, site, repository, outbox, invalidations, stale, requeue),
             table_changes or DynamoTableChanges(),
         )
 
@@ -128,4 +131,9 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
         S3Reports(settings.source_bucket, s3),
         outbox=DynamoInvalidationOutbox(settings.posts_table, dynamodb),
         stale=DynamoStalePages(settings.posts_table, dynamodb),
+        requeue=(
+            SqsChangeQueue(settings.ingest_queue_url, client("sqs"))
+            if settings.ingest_queue_url
+            else None
+        ),
     )

@@ -100,6 +100,7 @@ class Settings(BaseModel):
     schedule_group: str = "default"
     schedule_target_arn: str = ""
     scheduler_role_arn: str = ""
+    ingest_queue_url: str = ""  # where BuildIndexes sends the claimants of a contested URL
     endpoint_url: str | None = None
 
     @classmethod
@@ -113,5 +114,6 @@ class Settings(BaseModel):
             schedule_group=environ.get("SCHEDULE_GROUP", "default"),
             schedule_target_arn=environ.get("SCHEDULE_TARGET_ARN", ""),
             scheduler_role_arn=environ.get("SCHEDULER_ROLE_ARN", ""),
+            ingest_queue_url=environ.get("INGEST_QUEUE_URL", ""),
             endpoint_url=environ.get("AWS_ENDPOINT_URL") or None,
         )

@@ -6,15 +6,25 @@ speak it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 TaxonomyKind = Literal["category", "tag"]
-PostStatus = Literal["published", "scheduled", "unpublished", "deleted"]
+# "waiting": valid, published and due, but another post keeps its URL (see `Claim`).
+PostStatus = Literal["published", "waiting", "scheduled", "unpublished", "deleted"]
 Result = Literal[
-    "published", "scheduled", "unpublished", "deleted", "rejected", "stale", "unchanged"
+    "published",
+    "waiting",
+    "scheduled",
+    "unpublished",
+    "deleted",
+    "rejected",
+    "stale",
+    "unchanged",
 ]
+# The statuses that claim the post's URL: a published, non-future post, live or waiting.
+CLAIMING: tuple[PostStatus, ...] = ("published", "waiting")
 
 
 def format_date(when: datetime) -> str:
@@ -144,10 +154,64 @@ class PostRecord:
     listed: Listed | None = None
     warnings: tuple[str, ...] = ()
     retired_urls: tuple[str, ...] = ()
+    revision: str = ""  # the table's token of the stored item ("" for a record not yet stored)
 
     @property
     def live(self) -> bool:
         return self.status == "published" and self.listed is not None
+
+    @property
+    def claim(self) -> Claim | None:
+        """The claim this record makes on its URL: a published, non-future post's (live or
+        waiting), none for any other."""
+        if self.status not in CLAIMING or self.listed is None or not self.url:
+            return None
+        return Claim(self.listed.date_utc, self.source_key)
+
+
+@dataclass(frozen=True, order=True)
+class Claim:
+    """A post's claim on its URL. The rule of ownership: of the posts claiming one URL, the
+    one with the earlier date (UTC) keeps it, ties broken by the smaller source key (in UTF-8
+    byte order, which is code point order). Claims compare in exactly that order, so the owner
+    is the smallest claim, whatever order the posts arrived in."""
+
+    date_utc: str
+    source_key: str
+
+
+@dataclass(frozen=True)
+class UrlClaims:
+    """Every claim on one URL, in the rule's order, as read from the table, with the guard a
+    commit that depends on them is conditioned on ("" when the URL had no claim)."""
+
+    url: str
+    claims: tuple[Claim, ...] = ()
+    guard: str = ""
+
+    @property
+    def owner(self) -> str | None:
+        return self.claims[0].source_key if self.claims else None
+
+    def after(self, remove: Claim | None, add: Claim | None) -> tuple[Claim, ...]:
+        """The claims once one post replaced its claim `remove` with `add`."""
+        kept = {claim for claim in self.claims if claim != remove}
+        return tuple(sorted(kept | ({add} if add is not None else set())))
+
+
+def ranked(record: PostRecord, claims: UrlClaims | None) -> PostRecord:
+    """A claiming record with the status the rule gives it among `claims` (the other posts'
+    claims on its URL, read from the table): published when its claim comes first, else
+    waiting. Any other record is returned as it is."""
+    mine = record.claim
+    if mine is None:
+        return record
+    others = [
+        claim for claim in (claims.claims if claims else ()) if claim.source_key != mine.source_key
+    ]
+    first = min([mine, *others])
+    status: PostStatus = "published" if first == mine else "waiting"
+    return record if record.status == status else replace(record, status=status)
 
 
 @dataclass(frozen=True)
@@ -196,6 +260,10 @@ class Commit:
     record: PostRecord
     previous: PostRecord | None
     clear_rejection: bool
+    # The claims on the URLs the transition touches, as read before it: the commit is
+    # conditioned on their guards, so a decision of who owns a URL is never taken on stale
+    # claims.
+    claims: tuple[UrlClaims, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,7 +318,8 @@ class PageRef:
     month: str = ""
 
 
-IndexScope = Literal["listing", "term", "months"]
+# "claims": the claims on a URL (in `slug`) are contested, or its owner changed.
+IndexScope = Literal["listing", "term", "months", "claims"]
 
 
 @dataclass(frozen=True)

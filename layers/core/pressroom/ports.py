@@ -23,6 +23,7 @@ from pressroom.model import (
     StaleMark,
     TaxonomyKind,
     TermCount,
+    UrlClaims,
 )
 
 
@@ -95,8 +96,8 @@ class PostRepository(SiteIndex, Protocol):
         ...
 
     def commit(self, commit: Commit) -> None:
-        """Apply a transition; StaleState if the post item changed since it was read,
-        UrlConflict if another source owns the URL."""
+        """Apply a transition; StaleState if the post item, or the claims on a URL it touches,
+        changed since they were read."""
         ...
 
     def reject(self, rejection: Rejection) -> None:
@@ -104,7 +105,12 @@ class PostRepository(SiteIndex, Protocol):
         ...
 
     def url_owner(self, url: str) -> str | None:
-        """The source key whose post owns a URL."""
+        """The source key whose post owns a URL: its first claim (see `model.Claim`)."""
+        ...
+
+    def url_claims(self, url: str) -> UrlClaims:
+        """Every claim on a URL in the rule's order, with the guard a commit depending on them
+        is conditioned on (strongly consistent)."""
         ...
 
     def url_owners(self, urls: Iterable[str]) -> dict[str, str | None]:
@@ -208,4 +214,12 @@ class StalePages(Protocol):
 
     def clear(self, ids: list[str]) -> None:
         """Forget these records (their pages were written)."""
+        ...
+
+
+class ChangeQueue(Protocol):
+    """The queue RenderPost reads: source changes sent back to it, to be decided again."""
+
+    def send(self, changes: list[SourceChange]) -> None:
+        """Queue these changes (as S3 notifications)."""
         ...

@@ -19,9 +19,9 @@ from pressroom.errors import (
     PermanentError,
     StaleState,
     TransientError,
-    UrlConflict,
 )
 from pressroom.model import (
+    Claim,
     Commit,
     Entry,
     IndexChange,
@@ -36,6 +36,7 @@ from pressroom.model import (
     TaxonomyKind,
     Term,
     TermCount,
+    UrlClaims,
 )
 from pressroom.urls import slugify
 
@@ -120,15 +121,34 @@ def term_counts(rows: Iterable[tuple[str, int]]) -> list[TermCount]:
     return counts
 
 
-# Items per commit: the post, its rejection, two URL claims, and for each category and tag a
-# membership (new and old), a per-spelling count and a per-month count (twice when they move),
-# plus the home listing (new and old).
+# Items per commit: the post, its rejection, on each of the (new and old) URLs a claim and
+# the URL's owner item, and for each category and tag a membership (new and old), a
+# per-spelling count and a per-month count (twice when they move), plus the home listing
+# (new and old).
 MAX_TRANSACTION_ITEMS = 100
 
 
 def commit_items(terms: int) -> int:
     """The most items one commit of a post with this many categories and tags writes."""
-    return 6 * terms + 7
+    return 6 * terms + 8
+
+
+def url_pk(url: str) -> str:
+    return f"URL#{url}"
+
+
+OWNER_SK = "OWNER"
+
+
+def claim_sk(claim: Claim) -> str:
+    """A claim's sort key, `<UTC date>#<source key>` like a listing's (so no longer than one):
+    DynamoDB sorts it (UTF-8 bytes) exactly as `Claim`s compare, and every claim sorts before
+    the URL's owner item (a date starts with a digit)."""
+    return f"{claim.date_utc}#{claim.source_key}"
+
+
+def is_claim_sk(sk: str) -> bool:
+    return sk != OWNER_SK
 
 
 def check_commit_fits(max_categories: int, max_tags: int) -> None:
@@ -377,7 +397,16 @@ class DynamoTableChanges:
                 kind_code, _, term = slug.partition("#")
                 kind = "category" if kind_code == "CAT" else "tag"
                 changes.append(IndexChange("months", kind, term))
+            elif head == "URL" and sk == OWNER_SK and _contested(image):
+                changes.append(IndexChange("claims", None, pk.removeprefix("URL#")))
         return changes
+
+
+def _contested(image: Mapping[str, Any]) -> bool:
+    """Whether an owner item's image shows a URL with more than one claim, or one whose owner
+    changed: the claimants' statuses may have to change (see `IndexBuilder.requeue`)."""
+    owner, previous = str(image.get("source_key", "")), str(image.get("previous_owner", ""))
+    return int(str(image.get("claimants", 0) or 0)) > 1 or bool(previous and previous != owner)
 
 
 OUTBOX_PK = "OUTBOX"
@@ -534,6 +563,7 @@ class DynamoPostRepository:
             "url": record.url,
             "warnings": list(record.warnings),
             "retired_urls": list(record.retired_urls),
+            "revision": uuid.uuid4().hex,
         }
         if record.listed is not None:
             values |= listed_values(record.listed)
@@ -567,6 +597,7 @@ class DynamoPostRepository:
             listed=listed,
             warnings=tuple(values.get("warnings", [])),
             retired_urls=tuple(values.get("retired_urls", [])),
+            revision=values.get("revision", ""),
         )
 
     @staticmethod
@@ -629,14 +660,30 @@ class DynamoPostRepository:
         return PostState(record, rejection)
 
     def url_owner(self, url: str) -> str | None:
+        """The source key of the first claim on the URL (its owner item says it)."""
         with translated("dynamodb:GetItem"):
             response = self.client.get_item(
                 TableName=self.table,
-                Key={"PK": {"S": f"URL#{url}"}, "SK": {"S": "OWNER"}},
+                Key={"PK": {"S": url_pk(url)}, "SK": {"S": OWNER_SK}},
                 ConsistentRead=True,
             )
         item = response.get("Item")
         return str(self._plain(item)["source_key"]) if item else None
+
+    def url_claims(self, url: str) -> UrlClaims:
+        """Every claim on the URL in the rule's order, and its owner item's guard: one query of
+        the URL's partition (its claims and owner item, strongly consistent)."""
+        claims: list[Claim] = []
+        guard = ""
+        for values in self._query(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": url_pk(url)}},
+        ):
+            if values["SK"] == OWNER_SK:
+                guard = str(values.get("guard", ""))
+            elif is_claim_sk(str(values["SK"])):
+                claims.append(Claim(str(values["date_utc"]), str(values["source_key"])))
+        return UrlClaims(url, tuple(sorted(claims)), guard)
 
     def url_owners(self, urls: Iterable[str]) -> dict[str, str | None]:
         """The owner of each URL, read with BatchGetItem (100 keys a request, strongly
@@ -645,7 +692,7 @@ class DynamoPostRepository:
         owners: dict[str, str | None] = dict.fromkeys(wanted)
         for start in range(0, len(wanted), BATCH_GET_KEYS):
             keys = [
-                {"PK": {"S": f"URL#{url}"}, "SK": {"S": "OWNER"}}
+                {"PK": {"S": url_pk(url)}, "SK": {"S": OWNER_SK}}
                 for url in wanted[start : start + BATCH_GET_KEYS]
             ]
             request: dict[str, Any] = {
@@ -805,8 +852,9 @@ class DynamoPostRepository:
                     f"{commit.record.source_key} changed while it was processed"
                 ) from error
             if "URL" in failed:
-                owner = self.url_owner(commit.record.url) or "another post"
-                raise UrlConflict(commit.record.source_key, commit.record.url, owner) from error
+                raise StaleState(
+                    f"{commit.record.source_key}: the claims on its URL changed meanwhile"
+                ) from error
             if any(code in _TRANSIENT_REASONS for code in reasons):
                 raise TransientError(f"transaction cancelled: {reasons}") from error
             raise
@@ -824,8 +872,13 @@ class DynamoPostRepository:
         meta: dict[str, Any] = {"TableName": table, "Item": self._record_item(record)}
         if previous is None:
             meta["ConditionExpression"] = "attribute_not_exists(PK)"
+        elif previous.revision:
+            # The exact item read: two commits of one sequencer (a repair, a re-ranked claim)
+            # cannot both apply to it.
+            meta["ConditionExpression"] = "revision = :revision"
+            meta["ExpressionAttributeValues"] = {":revision": {"S": previous.revision}}
         else:
-            meta["ConditionExpression"] = "sequencer = :previous"
+            meta["ConditionExpression"] = "sequencer = :previous AND attribute_not_exists(revision)"
             meta["ExpressionAttributeValues"] = {":previous": {"S": previous.sequencer}}
         add("META", {"Put": meta})
         # The rejection item: cleared when this commit is newer; otherwise the commit checks
@@ -839,37 +892,11 @@ class DynamoPostRepository:
         error_item["ExpressionAttributeValues"] = {":seq": {"S": record.sequencer}}
         add("ERROR", {"Delete" if commit.clear_rejection else "ConditionCheck": error_item})
 
+        for operation in self._claim_operations(commit):
+            add("URL", operation)
+
         new = record.listed if record.live else None
         old = previous.listed if previous is not None and previous.live else None
-        new_url = new.url if new else None
-        old_url = old.url if old else None
-        owner = {":key": {"S": record.source_key}}
-        if new_url and new_url != old_url:
-            add(
-                "URL",
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": self._item(
-                            {"PK": f"URL#{new_url}", "SK": "OWNER", "source_key": record.source_key}
-                        ),
-                        "ConditionExpression": "attribute_not_exists(PK) OR source_key = :key",
-                        "ExpressionAttributeValues": owner,
-                    }
-                },
-            )
-        if old_url and old_url != new_url:
-            add(
-                "OLD_URL",
-                {
-                    "Delete": {
-                        "TableName": table,
-                        "Key": {"PK": {"S": f"URL#{old_url}"}, "SK": {"S": "OWNER"}},
-                        "ConditionExpression": "attribute_not_exists(PK) OR source_key = :key",
-                        "ExpressionAttributeValues": owner,
-                    }
-                },
-            )
 
         new_members = membership_items(new)
         old_members = membership_items(old)
@@ -901,6 +928,57 @@ class DynamoPostRepository:
                 },
             )
         return operations, labels
+
+    def _claim_operations(self, commit: Commit) -> list[dict[str, Any]]:
+        """The URL items of a commit: its claim moved (put, deleted) on each URL it touches,
+        and each such URL's owner item written with the first claim after the move (deleted
+        when none is left), or only checked when the claims stay as they were. Each is
+        conditioned on the guard the claims were read with, so commits that touch one URL's
+        claims are serialised: one that read claims since changed is cancelled (StaleState)
+        and decides again from a fresh read."""
+        table = self.table
+        new, old = commit.record.claim, commit.previous.claim if commit.previous else None
+        read = {claims.url: claims for claims in commit.claims}
+        operations: list[dict[str, Any]] = []
+        touched = dict.fromkeys(c.url for c in (commit.previous, commit.record) if c and c.claim)
+        for url in touched:
+            claims = read.get(url, UrlClaims(url))
+            remove = (
+                old if old is not None and commit.previous and commit.previous.url == url else None
+            )
+            add = new if new is not None and commit.record.url == url else None
+            after = claims.after(remove, add)
+            for claim, kind in ((remove, "Delete"), (add, "Put")):
+                if claim is None or remove == add:
+                    continue
+                key = {"PK": url_pk(url), "SK": claim_sk(claim)}
+                if kind == "Put":
+                    item = key | {"source_key": claim.source_key, "date_utc": claim.date_utc}
+                    operations.append({"Put": {"TableName": table, "Item": self._item(item)}})
+                else:
+                    operations.append({"Delete": {"TableName": table, "Key": self._item(key)}})
+            guard: dict[str, Any] = {"TableName": table}
+            if claims.guard:
+                guard["ConditionExpression"] = "guard = :guard"
+                guard["ExpressionAttributeValues"] = {":guard": {"S": claims.guard}}
+            else:
+                guard["ConditionExpression"] = "attribute_not_exists(PK)"
+            owner_key = {"PK": {"S": url_pk(url)}, "SK": {"S": OWNER_SK}}
+            if remove == add:
+                operations.append({"ConditionCheck": guard | {"Key": owner_key}})
+            elif not after:
+                operations.append({"Delete": guard | {"Key": owner_key}})
+            else:
+                owner_item: dict[str, Any] = {
+                    "PK": url_pk(url),
+                    "SK": OWNER_SK,
+                    "source_key": after[0].source_key,
+                    "previous_owner": claims.owner,
+                    "claimants": len(after),
+                    "guard": uuid.uuid4().hex,
+                }
+                operations.append({"Put": guard | {"Item": self._item(owner_item)}})
+        return operations
 
 
 def _cancellation_codes(error: Exception) -> list[str]:

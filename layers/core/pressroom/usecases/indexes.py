@@ -9,8 +9,14 @@ from dataclasses import dataclass
 
 from pressroom import pages
 from pressroom.config import SiteConfig
-from pressroom.model import IndexChange, PageRef, RenderedPage
-from pressroom.ports import InvalidationOutbox, PostRepository, SiteStore, StalePages
+from pressroom.model import IndexChange, PageRef, RenderedPage, SourceChange
+from pressroom.ports import (
+    ChangeQueue,
+    InvalidationOutbox,
+    PostRepository,
+    SiteStore,
+    StalePages,
+)
 from pressroom.render import SiteRenderer
 from pressroom.urls import key_for_url
 from pressroom.usecases.cdn import Invalidations, PageWriter
@@ -27,6 +33,7 @@ class IndexBuilder:
     outbox: InvalidationOutbox | None = None
     invalidations: Invalidations | None = None
     stale: StalePages | None = None
+    requeue: ChangeQueue | None = None
 
     @property
     def config(self) -> SiteConfig:
@@ -40,7 +47,12 @@ class IndexBuilder:
         The stale pages are recorded in the table first (under `batch`, the same for every
         retry of one stream batch) and forgotten once all of them are written and verified:
         if the batch never gets that far, whatever its retries, the record stays for
-        `Rebuilder.repair_stale`, however late it runs."""
+        `Rebuilder.repair_stale`, however late it runs.
+
+        A URL whose claims are contested or whose owner changed has its claimants sent back
+        to RenderPost first (see `requeue_claimants`)."""
+        changes = list(changes)
+        self.requeue_claimants(sorted({c.slug for c in changes if c.scope == "claims"}))
         refs = sorted(pages.stale_pages(changes, self.config))
         marks: list[str] = []
         if self.stale is not None and refs:
@@ -51,6 +63,25 @@ class IndexBuilder:
         if self.invalidations is not None:
             self.invalidations.flush()
         return changed
+
+    def requeue_claimants(self, urls: list[str]) -> list[SourceChange]:
+        """Send every post claiming one of these URLs back to the ingest queue, with the
+        version and sequencer its record holds: RenderPost sees a change it has seen and
+        decides only who owns the URL again (a waiting post whose URL became free is
+        published, an owner an earlier post displaced waits), from fresh reads, whatever the
+        delay. A stream record is retried until this succeeds."""
+        if self.requeue is None or not urls:
+            return []
+        changes = []
+        for url in urls:
+            for claim in self.repository.url_claims(url).claims:
+                record = self.repository.load(claim.source_key).record
+                if record is not None and record.claim is not None:
+                    key, version = record.source_key, record.source_version
+                    changes.append(SourceChange(key, False, version, record.sequencer))
+        if changes:
+            self.requeue.send(changes)
+        return changes
 
     def build(self, refs: Iterable[PageRef]) -> list[str]:
         """Write each page; the URLs whose objects changed."""

@@ -7,10 +7,11 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from pressroom.config import SiteConfig
 from pressroom.content import parse_post
-from pressroom.errors import InvalidPost, SourceMissing, StaleState, TransientError, UrlConflict
+from pressroom.errors import InvalidPost, SourceMissing, StaleState, TransientError
 from pressroom.events import post_identity, spelling_notice, spellings
 from pressroom.model import (
     Commit,
@@ -23,7 +24,9 @@ from pressroom.model import (
     RenderedPage,
     SourceChange,
     SourceObject,
+    UrlClaims,
     parse_utc_text,
+    ranked,
     utc_text,
 )
 from pressroom.pages.post import render_post
@@ -47,8 +50,8 @@ from pressroom.usecases.records import (
     sequencer_order,
 )
 
-PageState = tuple[PostRecord, RenderedPage | None]
-
+# What the page at one URL mirrors: the URL's owner (its first claim) and that post's record.
+UrlState = tuple[str | None, PostRecord | None]
 
 # The order a repair (no sequencer) records when the table holds none: above nothing, below
 # every S3 sequencer, so the next notification of the key still applies.
@@ -97,15 +100,17 @@ class Publisher:
                 # before checking for newer commits: make the site show the newest, as it does.
                 if state.record is not None:
                     self.sync_page(state.record, None)
-                self.sync_report(change.key, state.rejection)
+                self.sync_report(change.key, state.rejection, state.record)
                 return PublishOutcome(change.key, "stale")
             record = state.record
             seen = bool(sequencer) and state.sequencer == sequencer and record is not None
-            if record is not None and seen and not self._due(record):
+            # A seen change is applied again only when its time has come or when the claims on
+            # its URL now give it another status (BuildIndexes re-sends it then).
+            if record is not None and seen and not self._due(record) and not self._reranks(record):
                 if record.status == "scheduled":  # fired early: keep it scheduled
                     self._schedule(record, change)
                 self.sync_page(record, None)
-                self.sync_report(change.key, state.rejection)
+                self.sync_report(change.key, state.rejection, record)
                 return PublishOutcome(change.key, "unchanged", record.url)
             outcome = self._apply(change, sequencer, state)
             if outcome is not None:
@@ -155,25 +160,40 @@ class Publisher:
         if clearing and self.reports is not None:
             # Gone before the commit clears it, so a crash after the commit cannot leave it.
             self.reports.delete_report(change.key)
-        record = self._record(change.key, sequencer, version, post, state.record)
+        record, claims = self._record(change.key, sequencer, version, post, state.record)
         if notice is not None and post is not None:
             record = replace(record, warnings=(str(notice), *record.warnings))
         # What AWS would refuse to store (keys, items, the transaction, the report's key) is
-        # rejected like any invalid post, before anything is written.
-        limits = Commit(record, state.record, clear_rejection=clearing)
+        # rejected like any invalid post, before anything is written; a waiting post as it
+        # will be committed once it owns its URL.
+        limits = Commit(
+            replace(record, status="published") if record.status == "waiting" else record,
+            state.record,
+            clear_rejection=clearing,
+            claims=claims,
+        )
         if post is not None and (problems := limit_problems(limits, self.repository, self.reports)):
             report = InvalidPost(change.key, problems).report()
             return self._reject(change.key, sequencer, version, report, problems)
         page = render_post(post, self.renderer) if post is not None and record.live else None
-        try:
-            self.repository.commit(Commit(record, state.record, clear_rejection=clearing))
-        except UrlConflict as error:
-            return self._reject(change.key, sequencer, version, str(error), [error.problem])
-        except StaleState:
-            return None
+        waiting = record.status == "waiting" or (
+            state.record is not None and state.record.status == "waiting"
+        )
+        commit = Commit(record, state.record, clear_rejection=clearing, claims=claims)
+        # A change re-sent to rank it again commits nothing when the table holds it already.
+        if clearing or state.record is None or record != replace(state.record, revision=""):
+            try:
+                self.repository.commit(commit)
+            except StaleState:
+                return None
         self.sync_page(record, page)
-        if clearing:
-            self.sync_report(change.key, None)
+        if clearing or waiting:
+            self.sync_report(change.key, None if clearing else state.rejection, record)
+        if record.status == "waiting":
+            location = self.reports.location(change.key) if self.reports is not None else ""
+            note = self._waiting_report(record)
+            message = note["summary"] if note else ""
+            return PublishOutcome(change.key, "waiting", record.url, message, report=location)
         if record.status == "scheduled":
             self._schedule(record, change)
         elif state.record is not None and state.record.status == "scheduled":
@@ -187,7 +207,10 @@ class Publisher:
         version: str | None,
         post: Post | None,
         previous: PostRecord | None,
-    ) -> PostRecord:
+    ) -> tuple[PostRecord, tuple[UrlClaims, ...]]:
+        """The record this version makes, ranked among the claims on its URL (published, or
+        waiting for an earlier post), and the claims read: those on its URL and, when it
+        leaves one, on the URL it leaves."""
         if post is None:
             url = previous.url if previous else ""
             record = PostRecord(key, sequencer, version, "deleted", url)
@@ -195,10 +218,50 @@ class Publisher:
             record = post_record(post, sequencer, version, self.config)
             if record.status == "published" and post.date > self.clock():
                 record = replace(record, status="scheduled")
-            if record.live:
-                warnings = broken_links(post, self.renderer.urls, self.repository)
-                record = replace(record, warnings=tuple(warnings))
-        return replace(record, retired_urls=retired_urls(record, previous))
+        urls = [r.url for r in (record, previous) if r is not None and r.claim is not None]
+        claims = tuple(self.repository.url_claims(url) for url in dict.fromkeys(urls))
+        record = ranked(record, next((c for c in claims if c.url == record.url), None))
+        if post is not None and record.live:
+            warnings = broken_links(post, self.renderer.urls, self.repository)
+            record = replace(record, warnings=tuple(warnings))
+        return replace(record, retired_urls=retired_urls(record, previous)), claims
+
+    def _reranks(self, record: PostRecord) -> bool:
+        """Whether the claims on the record's URL now give it another status."""
+        if record.claim is None:
+            return False
+        return ranked(record, self.repository.url_claims(record.url)).status != record.status
+
+    def _waiting_report(self, record: PostRecord) -> dict[str, Any] | None:
+        """The editor's note of a waiting post: which post keeps its URL, by which rule, and
+        that it is published by itself when that post leaves the URL. None when no other post
+        comes first any more (it is about to be published)."""
+        mine = record.claim
+        claims = self.repository.url_claims(record.url).claims
+        if mine is None or not claims or claims[0].source_key == record.source_key:
+            return None
+        owner = claims[0]
+        why = (
+            f"dated {owner.date_utc}, before this post's {mine.date_utc}"
+            if owner.date_utc < mine.date_utc
+            else f"dated the same ({owner.date_utc}), and its name sorts first"
+        )
+        problem = PostProblem(
+            "url",
+            f"{record.url} is the page of {owner.source_key} ({why}), so this post waits",
+            f"nothing, if it should wait: it is published by itself when {owner.source_key} is "
+            "deleted, moved or unpublished; to publish it now, give it another slug or permalink",
+        )
+        return {
+            "source_key": record.source_key,
+            "version_id": record.source_version,
+            "sequencer": record.sequencer,
+            "status": "waiting",
+            "url": record.url,
+            "owner": owner.source_key,
+            "summary": f"{record.source_key}: waits for {problem}",
+            "problems": [problem.as_dict()],
+        }
 
     def _reject(
         self,
@@ -213,7 +276,8 @@ class Publisher:
         )
         self.repository.reject(rejection)
         # The rejection may not have been recorded (a newer upload is): mirror what the table holds.
-        self.sync_report(key, self.repository.load(key).rejection)
+        current = self.repository.load(key)
+        self.sync_report(key, current.rejection, current.record)
         report = self.reports.location(key) if self.reports is not None else ""
         return PublishOutcome(
             key, "rejected", message=message, problems=rejection.problems, report=report
@@ -243,50 +307,77 @@ class Publisher:
             self.scheduler.cancel(source_key)
 
     # -- mirrors of the table ------------------------------------------------------------------
-    def sync_report(self, key: str, rejection: Rejection | None) -> None:
-        """Make the report object mirror `rejection` (the caller's latest read of the table)."""
+    def sync_report(
+        self, key: str, rejection: Rejection | None, record: PostRecord | None = None
+    ) -> None:
+        """Make the report object mirror the table (the caller's latest read of it): the
+        rejection of the newest upload if there is one, else the note of a waiting post,
+        else nothing."""
         reports = self.reports
         if reports is None:
             return
 
-        def write(current: Rejection | None) -> None:
+        def report(state: tuple[Rejection | None, PostRecord | None]) -> dict[str, Any] | None:
+            rejected, shown = state
+            if rejected is not None:
+                return rejected.report()
+            if shown is not None and shown.status == "waiting":
+                return self._waiting_report(shown)
+            return None
+
+        def write(current: dict[str, Any] | None) -> None:
             if current is None:
                 reports.delete_report(key)
             else:
-                reports.put_report(key, current.report())
+                reports.put_report(key, current)
 
-        def read(_: Rejection | None) -> Rejection | None:
-            return self.repository.load(key).rejection
+        def read(_: dict[str, Any] | None) -> dict[str, Any] | None:
+            state = self.repository.load(key)
+            return report((state.rejection, state.record))
 
-        settle(rejection, write, read, lambda a, b: a == b, f"{key}: its rejection")
+        settle(report((rejection, record)), write, read, lambda a, b: a == b, f"{key}: its report")
 
     def sync_page(self, record: PostRecord, page: RenderedPage | None) -> None:
-        """Make the site bucket show `record`: its page, and none at the URLs it left unless
-        another post owns them now. Every input comes from the committed record, so a retry
-        cleans up exactly as the first try."""
+        """Make the site bucket show, at the URL `record` has and at each URL it left, the page
+        of the post that owns that URL now (its first claim), if that post is live there, and
+        no page otherwise. Every input comes from the committed record, so a retry cleans up
+        exactly as the first try."""
+        for url in sorted({record.url, *record.retired_urls} - {""}):
+            self._sync_url(url, record, page)
 
-        def write(state: PageState) -> None:
-            shown, rendered = state
-            pages: dict[str, RenderedPage | None] = {}
-            if shown.live:
-                rendered = rendered or self._render_version(shown)
-                if rendered is not None:
-                    pages[key_for_url(shown.url)] = rendered
-            stale_urls = set(shown.retired_urls) | ({shown.url} if not shown.live else set())
-            for url in sorted(stale_urls):
-                if url and self.repository.url_owner(url) is None:
-                    pages[key_for_url(url)] = None
-            PageWriter(self.site, self.outbox).write(pages)
+    def _sync_url(self, url: str, record: PostRecord, page: RenderedPage | None) -> None:
+        """One URL's page mirrors its owner's record: write it, read the URL's owner and its
+        record again, and repeat while they moved on (a newer version, another owner)."""
 
-        def read(state: PageState) -> PageState:
-            # A newer version committed meanwhile is read, rendered and written: its page wins.
-            current = self.repository.load(state[0].source_key).record
-            return (current, None) if current is not None else state
+        def shown(state: UrlState) -> PostRecord | None:
+            owner, current = state
+            live = current is not None and current.live and current.url == url
+            return current if live and current is not None and current.source_key == owner else None
 
-        def agrees(written: PageState, current: PageState) -> bool:
-            return written[0].sequencer == current[0].sequencer
+        def write(state: UrlState) -> None:
+            current = shown(state)
+            rendered = None
+            if current is not None:
+                mine = page is not None and _same_version(current, record)
+                rendered = page if mine else self._render_version(current)
+            PageWriter(self.site, self.outbox).write({key_for_url(url): rendered})
 
-        settle((record, page), write, read, agrees, f"{record.source_key}: the post")
+        def read(_: UrlState) -> UrlState:
+            owner = self.repository.url_owner(url)
+            return owner, self.repository.load(owner).record if owner is not None else None
+
+        def agrees(written: UrlState, current: UrlState) -> bool:
+            a, b = shown(written), shown(current)
+            if a is None or b is None:
+                return a is b
+            return _same_version(a, b)
+
+        # The committed record is what the table says of its own URL unless another post came
+        # first; any other URL is read before its first write.
+        first = (
+            (record.source_key, record) if record.live and record.url == url else read((None, None))
+        )
+        settle(first, write, read, agrees, f"{record.source_key}: the page of {url}")
 
     def _render_version(self, record: PostRecord) -> RenderedPage | None:
         try:
@@ -402,3 +493,9 @@ class Publisher:
         if self._due(record) or record.source_version != version:
             return False
         return (record.status == "deleted") == (version is None) and noted(list(record.warnings))
+
+
+def _same_version(a: PostRecord, b: PostRecord) -> bool:
+    """Whether two records show the same page (the same version of one post, live at one URL)."""
+    identity = ("source_key", "sequencer", "source_version", "status", "url")
+    return all(getattr(a, name) == getattr(b, name) for name in identity)

@@ -11,7 +11,7 @@ from typing import Any
 from pressroom import pages
 from pressroom.errors import PressroomError
 from pressroom.events import post_identity, spellings
-from pressroom.model import PostRecord, SourceChange
+from pressroom.model import Claim, PostRecord, SourceChange, UrlClaims, ranked
 from pressroom.usecases.indexes import IndexBuilder
 from pressroom.usecases.publish import Publisher
 
@@ -37,6 +37,22 @@ class RebuildReport:
     pages: int = 0
     stale_pages: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+
+
+def misranked(records: list[PostRecord]) -> list[PostRecord]:
+    """The claiming records whose status is not the one the rule gives them among every
+    claim on their URL."""
+    claims: dict[str, list[Claim]] = {}
+    for record in records:
+        if record.claim is not None:
+            claims.setdefault(record.url, []).append(record.claim)
+    return [
+        record
+        for record in sorted(records, key=lambda r: r.source_key)
+        if record.claim is not None
+        and ranked(record, UrlClaims(record.url, tuple(sorted(claims[record.url])))).status
+        != record.status
+    ]
 
 
 @dataclass
@@ -74,6 +90,14 @@ class Rebuilder:
             if record.status != "deleted" and current.get(key) is None and key not in spelled:
                 changes.append(SourceChange(key, True))
                 report.removed.append(key)
+        # A claim ranked otherwise than the rule ranks the table's claims (a waiting post whose
+        # URL is free, an owner an earlier post displaced) had its re-send lost: send it again.
+        queued = {change.key for change in changes}
+        for record in misranked(list(records.values())):
+            if record.source_key not in queued:
+                key, version = record.source_key, record.source_version
+                changes.append(SourceChange(key, False, version, record.sequencer))
+                report.republished.append(key)
         self._run("reconcile", changes, publish, workers, report.skipped)
         self._reconcile_spellings(publish, spelled, report, workers)
         self._check_versions(publish, records, current, changes, spelled, report, workers)
