@@ -37,17 +37,3 @@ class InvalidPost(PermanentError):
         lines = "; ".join(str(problem) for problem in self.problems)
         return f"{self.source_key}: {lines}"
 
-
-class UrlConflict(PermanentError):
-    """Another source file owns the URL this post claims."""
-
-    def __init__(self, source_key: str, url: str, owner_key: str) -> None:
-        self.source_key = source_key
-        self.url = url
-        self.owner_key = owner_key
-        self.problem = PostProblem(
-            "url",
-            f"{url} is already the page of {owner_key}",
-            "give this post another slug or permalink, or delete the other file",
-        )
-        super().__init__(f"{source_key}: {self.problem}")
