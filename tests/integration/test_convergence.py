@@ -1,14 +1,18 @@
 """DESIGN invariant 1: whatever S3 and Lambda do, the site converges to a full build.
 
 Hypothesis generates sequences of uploads, re-uploads (title, date, categories, tags,
-permalink, published), renames and deletes; their notifications are delivered duplicated,
-reordered and in batches, while a fraction of S3 and DynamoDB calls fail (throttling, 5xx, or a
-timeout after the call went through). Failed messages are retried as SQS would, exhausted ones
-go to the DLQ and are redriven, failed stream batches are retried. Then the site bucket must
-equal `pressroom build` of the final source bucket, byte for byte.
+permalink, slug, published), deletes, renames by copy and delete (`aws s3 mv`, in either
+order), and swaps of two files' contents; permalinks and slugs are drawn from a small shared
+pool, so files claim one URL, take each other's and swap them. Their notifications are
+delivered duplicated, reordered and in batches, while a fraction of S3, DynamoDB and SQS calls
+fail (throttling, 5xx, or a timeout after the call went through). Failed messages are retried
+as SQS would, exhausted ones go to the DLQ and are redriven, failed stream batches are
+retried, and the claimants BuildIndexes sends back to the queue are delivered the same way.
+Then the site bucket must equal `pressroom build` of the final source bucket, byte for byte:
+of the posts claiming one URL the one dated earlier keeps it (ties: the smaller key), in both.
 
-Not generated: two files claiming one URL (the first to arrive keeps it, which no folder can
-tell) and invalid files (the last good version stays live); both have their own tests.
+Not generated: invalid files (the last good version stays live, which no build of the final
+bucket can know); they have their own tests.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
 from pressroom.composition import pipeline_from_settings
+from pressroom.config import Settings
 from pressroom_dev.folder import build_site
 from pressroom_dev.stack import LambdaContext, LocalStack
 from support.aws import REGION
@@ -42,24 +47,39 @@ DATES = ["2026-01-31 23:30:00 +0800", "2026-02-01 00:30:00 +0800", "2026-02-15 1
 CATEGORIES = ["xiamenribao", "cailianshe", "CaiLianShe kuaixun", "[zhengquanshibao, shichang]", ""]
 TAGS = ["厦门日报新闻", "", "财联社新闻"]
 
+# A permalink: False (the site's pattern), True (one of the file's own), or one of a pool
+# that several files share (so they conflict, take each other's URL and swap them).
+SHARED_PERMALINKS = ["/special/p.html", "/special/q.html"]
 variants = st.fixed_dictionaries(
     {
         "title": st.sampled_from(TITLES),
         "date": st.sampled_from(DATES),
         "categories": st.sampled_from(CATEGORIES),
         "tags": st.sampled_from(TAGS),
-        "permalink": st.booleans(),
+        "permalink": st.sampled_from([False, True, *SHARED_PERMALINKS, *SHARED_PERMALINKS]),
         "published": st.sampled_from([True, True, True, False]),
-    }
+    },
+    optional={"slug": st.just("shared")},  # the same :title, so one URL for one date and category
 )
-operations = st.lists(
-    st.one_of(
-        st.tuples(st.just("put"), st.integers(0, len(NAMES) - 1), variants),
-        st.tuples(st.just("delete"), st.integers(0, len(NAMES) - 1), st.none()),
+name_index = st.integers(0, len(NAMES) - 1)
+puts = st.tuples(st.just("put"), name_index, variants)
+# A few uploads first, so that renames and swaps find files to move and URLs are contested.
+operations = st.tuples(
+    st.lists(puts, min_size=2, max_size=4),
+    st.lists(
+        st.one_of(
+            puts,
+            st.tuples(st.just("delete"), name_index, st.none()),
+            st.tuples(
+                st.just("rename"),
+                name_index,
+                st.fixed_dictionaries({"to": name_index, "copy_first": st.booleans()}),
+            ),
+            st.tuples(st.just("swap"), name_index, st.fixed_dictionaries({"with": name_index})),
+        ),
+        max_size=5,
     ),
-    min_size=1,
-    max_size=8,
-)
+).map(lambda parts: parts[0] + parts[1])
 
 
 JAN, FEB = "2026-01-31 23:30:00 +0800", "2026-02-15 10:00:00"
@@ -99,8 +119,12 @@ def post_text(name: str, variant: dict[str, Any]) -> str:
         lines.append(f"categories: {variant['categories']}")
     if variant["tags"]:
         lines.append(f"tags: {variant['tags']}")
-    if variant["permalink"]:
+    if variant["permalink"] is True:
         lines.append(f"permalink: /special/{name.removesuffix('.md')}.html")
+    elif variant["permalink"]:
+        lines.append(f"permalink: {variant['permalink']}")
+    if variant.get("slug"):
+        lines.append(f"slug: {variant['slug']}")
     if not variant["published"]:
         lines.append("published: false")
     return "\n".join([*lines, "---", f"<p>{variant['title']}。</p>", ""])
@@ -149,6 +173,13 @@ class Delivery:
     max_receives: int = 3
 
     def run(self, messages: list[dict[str, Any]]) -> None:
+        """Deliver these messages, and every message sent to the queue meanwhile (the
+        claimants BuildIndexes sends back), until the queue and the stream are quiet."""
+        while messages:
+            self._run(messages)
+            messages = self.harness.take_messages()
+
+    def _run(self, messages: list[dict[str, Any]]) -> None:
         plan = messages + [m for m in messages if self.rng.random() < 0.3]
         self.rng.shuffle(plan)
         queue = deque((message, 0) for message in plan)
@@ -172,6 +203,7 @@ class Delivery:
                         queue.append((message, receives + 1))
             if self.rng.random() < 0.5:
                 self.drain_stream()
+                queue.extend((message, 0) for message in self.harness.take_messages())
         self.drain_stream()
 
     def drain_stream(self) -> None:
@@ -251,6 +283,7 @@ def deliver_concurrently(
     stream.join(120)
     assert not errors, errors
     delivery.drain_stream()
+    delivery.run(harness.take_messages())  # what BuildIndexes sent back meanwhile
 
 
 def site_files(harness: Harness) -> dict[str, bytes]:
@@ -278,6 +311,49 @@ def differences(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[st
     ]
 
 
+def apply(harness: Harness, ops: list[tuple[str, int, dict[str, Any] | None]]) -> None:
+    """Do the operations on the source bucket, as editors and `aws s3` would."""
+    s3, bucket = harness.s3, harness.settings.source_bucket
+
+    def current(index: int) -> tuple[str, bytes] | None:
+        key = f"posts/{NAMES[index]}"
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+        except ClientError:
+            return None
+        return str(head["VersionId"]), s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    for action, index, argument in ops:
+        if action == "put":
+            assert argument is not None
+            harness.upload(NAMES[index], post_text(NAMES[index], argument))
+        elif action == "delete":
+            harness.delete(NAMES[index])
+        elif action == "rename":  # `aws s3 mv`: CopyObject and DeleteObject
+            assert argument is not None
+            found, target = current(index), argument["to"]
+            if found is None or target == index:
+                continue
+            source = {"Bucket": bucket, "Key": f"posts/{NAMES[index]}", "VersionId": found[0]}
+            copy = {"Bucket": bucket, "Key": f"posts/{NAMES[target]}", "CopySource": source}
+            event("a rename by copy and delete")
+            if argument["copy_first"]:
+                s3.copy_object(**copy)
+                harness.delete(NAMES[index])
+            else:
+                harness.delete(NAMES[index])
+                s3.copy_object(**copy)
+        else:  # swap two files' contents (each takes the other's URL, date and text)
+            assert argument is not None
+            other = argument["with"]
+            mine, theirs = current(index), current(other)
+            if mine is None or theirs is None or other == index:
+                continue
+            event("a swap of two files")
+            harness.upload(NAMES[index], theirs[1])
+            harness.upload(NAMES[other], mine[1])
+
+
 def run_scenario(
     ops: list[tuple[str, int, dict[str, Any] | None]],
     seed: int,
@@ -290,9 +366,14 @@ def run_scenario(
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
         stack = LocalStack(ROOT, session).create()
-        harness = Harness(stack, pipeline_from_settings(stack.settings(), session), session)
+        pipeline = pipeline_from_settings(stack.settings(), session)
+        # BuildIndexes' own environment: it sends the claimants of contested URLs back
+        indexes = Settings.from_environ(stack.function_environment("BuildIndexesFunction"))
+        pipeline.build_indexes = pipeline_from_settings(indexes, session).build_indexes
+        harness = Harness(stack, pipeline, session)
         faults = Faults(rng, fault_rate)
         publish, build = harness.pipeline.publish, harness.pipeline.build_indexes
+        assert build.requeue is not None
         faults.attach(
             [
                 publish.source.client,
@@ -300,14 +381,18 @@ def run_scenario(
                 publish.repository.client,
                 build.site.client,
                 build.repository.client,
+                build.requeue.client,  # type: ignore[attr-defined]
             ]
         )
-        for action, index, variant in ops:
-            if action == "put":
-                assert variant is not None
-                harness.upload(NAMES[index], post_text(NAMES[index], variant))
-            else:
-                harness.delete(NAMES[index])
+        resent: list[int] = []
+        send = build.requeue.send
+
+        def counted(changes: list[Any]) -> None:
+            resent.append(len(changes))
+            send(changes)
+
+        build.requeue.send = counted  # type: ignore[method-assign]
+        apply(harness, ops)
         if threads:
             deliver_concurrently(harness, faults, rng, harness.take_messages(), threads)
         else:
@@ -315,6 +400,10 @@ def run_scenario(
         actual = site_files(harness)
         report = build_site(source_objects(harness), ROOT / "templates", out, jobs=1)
         assert not report.rejected
+        if report.waiting:
+            event("a post waits for a URL at the end")
+        if resent:
+            event("claimants were sent back to RenderPost")
         expected = {
             p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
         }
@@ -364,6 +453,52 @@ def run_scenario(
     ],
     seed=1927,
     fault_rate=0.03,
+)
+@example(  # a rename by copy then delete of a contested URL's owner, with a post waiting for it
+    ops=[
+        (
+            "put",
+            0,
+            post_variant("港口吞吐量创新高", JAN, "xiamenribao") | {"permalink": "/special/p.html"},
+        ),
+        (
+            "put",
+            1,
+            post_variant("地铁6号线开通", FEB, "cailianshe") | {"permalink": "/special/p.html"},
+        ),
+        ("rename", 0, {"to": 2, "copy_first": True}),
+    ],
+    seed=3,
+    fault_rate=0.1,
+)
+@example(  # a rename by delete then copy (the URL is free for a moment)
+    ops=[
+        (
+            "put",
+            0,
+            post_variant("港口吞吐量创新高", JAN, "xiamenribao") | {"permalink": "/special/p.html"},
+        ),
+        ("rename", 0, {"to": 3, "copy_first": False}),
+    ],
+    seed=11,
+    fault_rate=0.03,
+)
+@example(  # two posts swapping their URLs
+    ops=[
+        (
+            "put",
+            0,
+            post_variant("港口吞吐量创新高", JAN, "xiamenribao") | {"permalink": "/special/p.html"},
+        ),
+        (
+            "put",
+            1,
+            post_variant("地铁6号线开通", FEB, "cailianshe") | {"permalink": "/special/q.html"},
+        ),
+        ("swap", 0, {"with": 1}),
+    ],
+    seed=5,
+    fault_rate=0.1,
 )
 def test_the_site_converges_to_a_full_build(
     aws_environment: None,
