@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any, cast
 
@@ -114,3 +115,54 @@ def test_the_memory_table_refuses_a_commit_on_claims_that_moved() -> None:
     with pytest.raises(StaleState):
         table.commit(Commit(record("posts/b.md"), None, False, (read,)))
     assert table.url_owner(URL) == "posts/a.md"
+
+
+class StubSqs:
+    """An SQS client that records SendMessageBatch requests and fails the entries named."""
+
+    def __init__(self, failing: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.requests: list[dict[str, Any]] = []
+        self.failing = failing
+
+    def send_message_batch(self, **request: Any) -> dict[str, Any]:
+        self.requests.append(request)
+        failed = [
+            {"Id": entry["Id"], "Code": "InternalError", "SenderFault": False}
+            for entry in request["Entries"]
+            if entry["Id"] in self.failing
+        ]
+        return {"Successful": [], "Failed": failed}
+
+
+def test_claimants_are_sent_ten_a_request_as_s3_notifications() -> None:
+    """Given 23 claimants to send back, then SendMessageBatch carries at most 10 a request
+    (SQS's limit), each an S3 notification of the recorded version and sequencer."""
+    from pressroom.adapters.sqs import SqsChangeQueue
+    from pressroom.model import SourceChange
+
+    client = StubSqs()
+    changes = [SourceChange(f"posts/{n}.md", False, f"v{n}", f"{n:032X}") for n in range(23)]
+    SqsChangeQueue("https://sqs.example/queue", cast(Any, client)).send(changes)
+
+    assert [len(r["Entries"]) for r in client.requests] == [10, 10, 3]
+    body = json.loads(client.requests[2]["Entries"][0]["MessageBody"])
+    (record,) = body["Records"]
+    assert record["eventName"] == "ObjectCreated:Put"
+    assert record["s3"]["object"] == {
+        "key": "posts/20.md",
+        "sequencer": f"{20:032X}",
+        "versionId": "v20",
+    }
+
+
+def test_a_claimant_sqs_failed_to_take_fails_the_send() -> None:
+    """Given SQS answering SendMessageBatch with a failed entry, then the send raises a
+    TransientError, so the stream batch is retried rather than the claimant forgotten."""
+    from pressroom.adapters.sqs import SqsChangeQueue
+    from pressroom.errors import TransientError
+    from pressroom.model import SourceChange
+
+    client = StubSqs(failing={"1"})
+    queue = SqsChangeQueue("https://sqs.example/queue", cast(Any, client))
+    with pytest.raises(TransientError, match="failed 1 entries"):
+        queue.send([SourceChange(f"posts/{n}.md", False, "v", "1") for n in range(3)])
