@@ -36,4 +36,3 @@ class InvalidPost(PermanentError):
     def report(self) -> str:
         lines = "; ".join(str(problem) for problem in self.problems)
         return f"{self.source_key}: {lines}"
-
