@@ -20,12 +20,13 @@ from pressroom.adapters.dynamodb import (
     OWNER_SK,
     check_commit_fits,
     claim_sk,
-    counter_changes,
+    counter_updates,
     is_claim_sk,
     layout_problems,
     listing_pk,
     membership_items,
     months_pk,
+    period_counts,
     taxonomy_pk,
     term_counts,
     url_pk,
@@ -93,9 +94,11 @@ class MemoryRepository:
             self._delete(pk, sk)
         for (pk, sk), values in new_members.items():
             self._put(pk, sk, values)
-        for (pk, sk, name), delta in counter_changes(old, new).items():
-            row = self._get(pk, sk) or {"name": name, "count": 0}
-            self._put(pk, sk, row | {"count": row["count"] + delta})
+        for (pk, sk, name), (attributes, hours) in counter_updates(old, new).items():
+            row = dict(self._get(pk, sk) or {"name": name, "count": 0})
+            for attribute, delta in attributes.items():
+                row[attribute] = row.get(attribute, 0) + delta
+            self._put(pk, sk, row | ({"changed": list(hours)} if hours else {}))
 
     def reject(self, rejection: Rejection) -> None:
         self._put(f"POST#{rejection.source_key}", "ERROR", {"rejection": rejection})
@@ -167,16 +170,40 @@ class MemoryRepository:
     @staticmethod
     def _entries(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[Entry]:
         return [
-            Entry(v["title"], v["url"], v["display_date"], v["excerpt"], v.get("name", ""))
-            for _, v in rows
+            Entry(
+                v["title"],
+                v["url"],
+                v["display_date"],
+                v["excerpt"],
+                v.get("name", ""),
+                f"{sk}@{v.get('rev', '')}",
+            )
+            for sk, v in rows
         ]
 
     def newest(self, kind: TaxonomyKind | None, slug: str, limit: int) -> list[Entry]:
         return self._entries(self._rows(listing_pk(kind, slug), newest_first=True)[:limit])
 
-    def between(self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str) -> list[Entry]:
+    def between(
+        self,
+        kind: TaxonomyKind,
+        slug: str,
+        start_utc: str,
+        end_utc: str,
+        limit: int | None = None,
+    ) -> list[Entry]:
         rows = self._rows(listing_pk(kind, slug), newest_first=True)
-        return self._entries((sk, v) for sk, v in rows if start_utc <= sk <= end_utc)
+        found = [(sk, v) for sk, v in rows if start_utc <= sk <= end_utc]
+        return self._entries(found[:limit] if limit is not None else found)
+
+    def versions(
+        self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str, limit: int | None
+    ) -> list[str]:
+        return [entry.version for entry in self.between(kind, slug, start_utc, end_utc, limit)]
+
+    def periods(self, kind: TaxonomyKind, slug: str, month: str) -> dict[str, int]:
+        row = self._get(months_pk(kind, slug), month)
+        return period_counts(month, row) if row else {}
 
     def months(self, kind: TaxonomyKind, slug: str) -> list[tuple[str, int]]:
         return [(sk, v["count"]) for sk, v in self._rows(months_pk(kind, slug), newest_first=True)]
@@ -412,7 +439,7 @@ def build_site(
         warnings = broken_links(post, renderer.urls, repository)
         if warnings:
             report.warnings[post.source_key] = warnings
-    IndexBuilder(renderer, site, repository).build(pages.every_page(repository))
+    IndexBuilder(renderer, site, repository).build(pages.every_page(repository, renderer.config))
     report.published = [record for record in repository.records() if record.live]
     report.rejected = repository.rejections()
     report.pages = sum(1 for path in out_dir.rglob("*") if path.is_file())

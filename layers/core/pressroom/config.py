@@ -44,6 +44,9 @@ class SiteConfig(BaseModel):
     # bills as one path.
     cdn_wildcard_after: int = Field(default=100, gt=0)
     home_size: int = Field(default=20, gt=0)
+    # Most posts an archive page lists: a month with more is split by day, a day by hour
+    # (README, "Listing pages").
+    archive_page_size: int = Field(default=100, gt=1)
     limits: Limits = Limits()
     # Post bodies are trusted staff HTML; with `sanitize: true` they are cleaned with nh3
     # (scripts, event handlers, javascript: URLs, iframes and styles removed).
@@ -80,6 +83,10 @@ class SiteConfig(BaseModel):
         """The archive month ('YYYY-MM') a moment belongs to, in the site's time zone."""
         local = when.astimezone(self.zone)
         return f"{local.year:04d}-{local.month:02d}"
+
+    def hour_of(self, when: datetime) -> str:
+        """The archive hour ('YYYY-MM-DDTHH') a moment belongs to, in the site's time zone."""
+        return when.astimezone(self.zone).strftime("%Y-%m-%dT%H")
 
     @classmethod
     def load(cls, path: Path) -> SiteConfig:

@@ -135,6 +135,7 @@ class Listed:
     month: str
     categories: tuple[Term, ...] = ()
     tags: tuple[Term, ...] = ()
+    hour: str = ""  # `YYYY-MM-DDTHH` in the site's time zone: the day and hour pages it is on
 
     def terms(self) -> list[tuple[TaxonomyKind, Term]]:
         """Every category and tag of the post, with its kind."""
@@ -288,6 +289,7 @@ class Entry:
     date: str
     excerpt: str
     name: str = ""  # in a category or tag listing: how this post spells the term
+    version: str = ""  # its listing item's key and content digest: what a page check compares
 
 
 @dataclass(frozen=True)
@@ -301,11 +303,13 @@ class TermCount:
 
 @dataclass(frozen=True)
 class Archive:
-    """A month of a category or tag that has posts, with its page's URL."""
+    """A period (month, day or hour) of a category or tag that has posts, with its page's URL
+    and `label` (how the page shows it)."""
 
     month: str
     count: int
     url: str
+    label: str = ""
 
 
 @dataclass(frozen=True, order=True)
@@ -315,7 +319,7 @@ class PageRef:
 
     kind: str
     term: str = ""
-    month: str = ""
+    month: str = ""  # archive pages: the period, `YYYY-MM`, `YYYY-MM-DD` or `YYYY-MM-DDTHH`
 
 
 # "claims": the claims on a URL (in `slug`) are contested, or its owner changed.
@@ -326,12 +330,15 @@ IndexScope = Literal["listing", "term", "months", "claims"]
 class IndexChange:
     """A change to what index pages are made of, as the table reports it: a post entered, left
     or changed in a listing (of the site when `kind` is None, else of a category or tag, dated
-    `date_utc`), a category's or tag's count or spelling changed, or its months' counts did."""
+    `date_utc`), a category's or tag's count or spelling changed, or its months' counts did
+    (`counts`: the month's and its days' counts as one image of the counter shows them, so
+    the archive can tell a month or day that just crossed its page size)."""
 
     scope: IndexScope
     kind: TaxonomyKind | None = None
     slug: str = ""
     date_utc: str = ""
+    counts: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

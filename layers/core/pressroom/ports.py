@@ -79,12 +79,32 @@ class SiteIndex(Protocol):
         """Newest posts of a category or tag, or of the whole site when kind is None."""
         ...
 
-    def between(self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str) -> list[Entry]:
-        """Posts of a category or tag dated in [start_utc, end_utc), newest first."""
+    def between(
+        self,
+        kind: TaxonomyKind,
+        slug: str,
+        start_utc: str,
+        end_utc: str,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        """Posts of a category or tag dated in [start_utc, end_utc), newest first (the newest
+        `limit` of them when given)."""
+        ...
+
+    def versions(
+        self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str, limit: int | None
+    ) -> list[str]:
+        """The `Entry.version`s `between` would give with this limit, from keys and digests
+        only: what a written archive page is checked against."""
         ...
 
     def months(self, kind: TaxonomyKind, slug: str) -> list[tuple[str, int]]:
         """(YYYY-MM, count) of every month of a category or tag, newest first."""
+        ...
+
+    def periods(self, kind: TaxonomyKind, slug: str, month: str) -> dict[str, int]:
+        """The post counts of a month (`YYYY-MM`), its days (`YYYY-MM-DD`) and its hours
+        (`YYYY-MM-DDTHH`) in a category or tag, those with posts only: one counter read."""
         ...
 
 

@@ -3,6 +3,7 @@ records) lives here and nowhere else; see README, "Data model"."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -73,7 +74,17 @@ def listed_values(listed: Listed) -> dict[str, Any]:
         "date_utc": listed.date_utc,
         "excerpt": listed.excerpt,
         "month": listed.month,
+        "hour": listed.hour,
     }
+
+
+def listing_rev(values: Mapping[str, Any]) -> str:
+    """A digest of what a listing item shows: a page check compares keys and digests only."""
+    text = "\x1f".join(f"{key}={values.get(key, '')}" for key in _LISTED_SHOWN)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+_LISTED_SHOWN = ("title", "url", "display_date", "excerpt", "name")
 
 
 def membership_items(listed: Listed | None) -> dict[tuple[str, str], dict[str, Any]]:
@@ -82,27 +93,91 @@ def membership_items(listed: Listed | None) -> dict[tuple[str, str], dict[str, A
         return {}
     sk = membership_sk(listed)
     base = listed_values(listed)
-    members = {("ALL", sk): {"PK": "ALL", "SK": sk} | base}
+    home = {"PK": "ALL", "SK": sk} | base
+    members = {("ALL", sk): home | {"rev": listing_rev(home)}}
     for kind, term in listed.terms():
         pk = listing_pk(kind, term.slug)
-        members[(pk, sk)] = {"PK": pk, "SK": sk, "name": term.name} | base
+        member = {"PK": pk, "SK": sk, "name": term.name} | base
+        members[(pk, sk)] = member | {"rev": listing_rev(member)}
     return members
 
 
-def counter_changes(old: Listed | None, new: Listed | None) -> dict[tuple[str, str, str], int]:
-    """Counter deltas (PK, SK, display name): per-spelling totals of each category and tag
-    (`CATS`/`TAGS`, `<slug>#<spelling>`) and per-month totals (`MONTHS#…`, `YYYY-MM`)."""
-    deltas: dict[tuple[str, str, str], int] = {}
+def day_attribute(hour: str) -> str:
+    """The month counter's attribute counting one day (`d15` for `2026-01-15T09`)."""
+    return f"d{hour[8:10]}"
+
+
+def hour_attribute(hour: str) -> str:
+    """The month counter's attribute counting one hour (`h15T09` for `2026-01-15T09`)."""
+    return f"h{hour[8:13]}"
+
+
+def period_counts(month: str, values: Mapping[str, Any]) -> dict[str, int]:
+    """A month counter item's counts by period: the month (`YYYY-MM`), its days (`YYYY-MM-DD`)
+    and its hours (`YYYY-MM-DDTHH`), those with posts only."""
+    counts = {month: int(values.get("count", 0) or 0)}
+    for name, value in values.items():
+        if len(name) == 3 and name[0] == "d" and name[1:].isdigit():
+            counts[f"{month}-{name[1:]}"] = int(value or 0)
+        elif len(name) == 6 and name[0] == "h" and name[3] == "T":
+            counts[f"{month}-{name[1:3]}T{name[4:6]}"] = int(value or 0)
+    return {period: count for period, count in counts.items() if count > 0}
+
+
+def counter_changes(
+    old: Listed | None, new: Listed | None
+) -> dict[tuple[str, str, str], dict[str, int]]:
+    """Counter deltas (PK, SK, display name) → {attribute: delta}: per-spelling totals of each
+    category and tag (`CATS`/`TAGS`, `<slug>#<spelling>`: `count`) and per-month totals
+    (`MONTHS#…`, `YYYY-MM`: `count`, and the post's day `dDD` and hour `hDDTHH`), one item
+    updated once however many of its attributes change."""
+    deltas: dict[tuple[str, str, str], dict[str, int]] = {}
     for listed, sign in ((old, -1), (new, 1)):
         if listed is None:
             continue
+        periods = ["count"]
+        if listed.hour:
+            periods += [day_attribute(listed.hour), hour_attribute(listed.hour)]
         for kind, term in listed.terms():
-            for key in (
-                (taxonomy_pk(kind), f"{term.slug}#{term.name}", term.name),
-                (months_pk(kind, term.slug), listed.month, listed.month),
-            ):
-                deltas[key] = deltas.get(key, 0) + sign
-    return {key: delta for key, delta in deltas.items() if delta}
+            spelling = deltas.setdefault(
+                (taxonomy_pk(kind), f"{term.slug}#{term.name}", term.name), {}
+            )
+            spelling["count"] = spelling.get("count", 0) + sign
+            month = deltas.setdefault((months_pk(kind, term.slug), listed.month, listed.month), {})
+            for attribute in periods:
+                month[attribute] = month.get(attribute, 0) + sign
+    changes = {
+        key: {name: delta for name, delta in attributes.items() if delta}
+        for key, attributes in deltas.items()
+    }
+    return {key: attributes for key, attributes in changes.items() if attributes}
+
+
+CounterKey = tuple[str, str, str]
+
+
+def counter_updates(
+    old: Listed | None, new: Listed | None
+) -> dict[CounterKey, tuple[dict[str, int], tuple[str, ...]]]:
+    """Every counter item a commit updates: its deltas (`counter_changes`) and, on a month
+    counter, the hours (`hDDTHH`) whose listing items the commit changes, set as `changed`
+    even when no count moves (an edited title): the counter's stream record then tells the
+    archive which day and hour pages are stale (see `pages.archive`)."""
+    deltas = counter_changes(old, new)
+    old_members, new_members = membership_items(old), membership_items(new)
+    touched: dict[CounterKey, set[str]] = {}
+    for listed in (old, new):
+        if listed is None or not listed.hour:
+            continue
+        for kind, term in listed.terms():
+            member = (listing_pk(kind, term.slug), membership_sk(listed))
+            if old_members.get(member) != new_members.get(member):
+                key = (months_pk(kind, term.slug), listed.month, listed.month)
+                touched.setdefault(key, set()).add(hour_attribute(listed.hour))
+    return {
+        key: (deltas.get(key, {}), tuple(sorted(touched.get(key, ()))))
+        for key in sorted(deltas.keys() | touched.keys())
+    }
 
 
 def term_counts(rows: Iterable[tuple[str, int]]) -> list[TermCount]:
@@ -396,7 +471,12 @@ class DynamoTableChanges:
             elif head == "MONTHS":
                 kind_code, _, term = slug.partition("#")
                 kind = "category" if kind_code == "CAT" else "tag"
-                changes.append(IndexChange("months", kind, term))
+                counts = period_counts(sk, image)
+                days = [(p, c) for p, c in sorted(counts.items()) if "T" not in p]
+                for hour in image.get("changed") or []:
+                    period = f"{sk}-{str(hour)[1:3]}T{str(hour)[4:6]}"
+                    days.append((period, counts.get(period, 0)))
+                changes.append(IndexChange("months", kind, term, counts=tuple(days)))
             elif head == "URL" and sk == OWNER_SK and _contested(image):
                 changes.append(IndexChange("claims", None, pk.removeprefix("URL#")))
         return changes
@@ -585,6 +665,7 @@ class DynamoPostRepository:
                 date_utc=values["date_utc"],
                 excerpt=values.get("excerpt", ""),
                 month=values["month"],
+                hour=values.get("hour", ""),
                 categories=tuple(Term(t["slug"], t["name"]) for t in values.get("categories", [])),
                 tags=tuple(Term(t["slug"], t["name"]) for t in values.get("tags", [])),
             )
@@ -752,6 +833,7 @@ class DynamoPostRepository:
                 values["display_date"],
                 values.get("excerpt", ""),
                 values.get("name", ""),
+                f"{values['SK']}@{values.get('rev', '')}",
             )
             for values in items
         ]
@@ -766,18 +848,37 @@ class DynamoPostRepository:
             )
         )
 
-    def between(self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str) -> list[Entry]:
-        return self._entries(
-            self._query(
-                KeyConditionExpression="PK = :pk AND SK BETWEEN :start AND :end",
-                ExpressionAttributeValues={
-                    ":pk": {"S": listing_pk(kind, slug)},
-                    ":start": {"S": start_utc},
-                    ":end": {"S": end_utc},
-                },
-                ScanIndexForward=False,
-            )
-        )
+    def _range(
+        self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str, limit: int | None
+    ) -> dict[str, Any]:
+        conditions: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :start AND :end",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": listing_pk(kind, slug)},
+                ":start": {"S": start_utc},
+                ":end": {"S": end_utc},
+            },
+            "ScanIndexForward": False,
+        }
+        return conditions | ({"Limit": limit} if limit is not None else {})
+
+    def between(
+        self,
+        kind: TaxonomyKind,
+        slug: str,
+        start_utc: str,
+        end_utc: str,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        return self._entries(self._query(**self._range(kind, slug, start_utc, end_utc, limit)))
+
+    def versions(
+        self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str, limit: int | None
+    ) -> list[str]:
+        """`Entry.version` of the newest `limit` posts in the range: keys and digests only."""
+        conditions = self._range(kind, slug, start_utc, end_utc, limit)
+        conditions |= {"ProjectionExpression": "SK, rev"}
+        return [f"{values['SK']}@{values.get('rev', '')}" for values in self._query(**conditions)]
 
     def months(self, kind: TaxonomyKind, slug: str) -> list[tuple[str, int]]:
         return [
@@ -785,9 +886,22 @@ class DynamoPostRepository:
             for values in self._query(
                 KeyConditionExpression="PK = :pk",
                 ExpressionAttributeValues={":pk": {"S": months_pk(kind, slug)}},
+                ExpressionAttributeNames={"#count": "count"},
+                ProjectionExpression="SK, #count",
                 ScanIndexForward=False,
             )
         ]
+
+    def periods(self, kind: TaxonomyKind, slug: str, month: str) -> dict[str, int]:
+        """The counts of a month, its days and its hours (one item, see `period_counts`)."""
+        with translated("dynamodb:GetItem"):
+            response = self.client.get_item(
+                TableName=self.table,
+                Key={"PK": {"S": months_pk(kind, slug)}, "SK": {"S": month}},
+                ConsistentRead=True,
+            )
+        item = response.get("Item")
+        return period_counts(month, self._plain(item)) if item else {}
 
     def rejections(self) -> list[Rejection]:
         return [self._rejection(values) for values in self._scan("ERROR")]
@@ -909,21 +1023,26 @@ class DynamoPostRepository:
                 {"Delete": {"TableName": table, "Key": {"PK": {"S": pk}, "SK": {"S": sk}}}},
             )
 
-        for (pk, sk, name), delta in counter_changes(old, new).items():
+        for (pk, sk, name), (attributes, hours) in counter_updates(old, new).items():
+            names: dict[str, str] = {f"#a{i}": attribute for i, attribute in enumerate(attributes)}
+            operands: dict[str, Any] = {
+                f":d{i}": {"N": str(delta)} for i, delta in enumerate(attributes.values())
+            }
+            adds = ", ".join(f"#a{i} :d{i}" for i in range(len(attributes)))
+            sets = "#name = if_not_exists(#name, :name)"
+            if hours:
+                sets += ", #changed = :changed"
+                names["#changed"] = "changed"
+                operands[":changed"] = {"L": [{"S": hour} for hour in hours]}
             add(
                 "COUNT",
                 {
                     "Update": {
                         "TableName": table,
                         "Key": {"PK": {"S": pk}, "SK": {"S": sk}},
-                        "UpdateExpression": (
-                            "ADD #count :delta SET #name = if_not_exists(#name, :name)"
-                        ),
-                        "ExpressionAttributeNames": {"#count": "count", "#name": "name"},
-                        "ExpressionAttributeValues": {
-                            ":delta": {"N": str(delta)},
-                            ":name": {"S": name},
-                        },
+                        "UpdateExpression": (f"ADD {adds} " if adds else "") + f"SET {sets}",
+                        "ExpressionAttributeNames": names | {"#name": "name"},
+                        "ExpressionAttributeValues": operands | {":name": {"S": name}},
                     }
                 },
             )

@@ -48,9 +48,11 @@ def stale_pages(changes: Iterable[IndexChange], config: SiteConfig) -> set[PageR
     return {ref for change in changes for kind in REGISTRY for ref in kind.stale(change, config)}
 
 
-def every_page(index: SiteIndex) -> set[PageRef]:
-    """Every page of every kind the table implies."""
-    return {ref for kind in REGISTRY for ref in kind.enumerate(index)}
+def every_page(index: SiteIndex, config: SiteConfig | None = None) -> set[PageRef]:
+    """Every page of every kind the table implies (cut as `config` says, by default the
+    default site's)."""
+    config = config or SiteConfig()
+    return {ref for kind in REGISTRY for ref in kind.enumerate(index, config)}
 
 
 def site_templates() -> frozenset[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Hashable, Iterable
+from typing import Any, Protocol, runtime_checkable
 
 from pressroom.config import SiteConfig
 from pressroom.model import IndexChange, PageRef, RenderedPage
@@ -42,13 +42,29 @@ class PageKind(Protocol):
         """The pages of this kind that a change of the table makes stale."""
         ...
 
-    def enumerate(self, index: SiteIndex) -> Iterable[PageRef]:
+    def enumerate(self, index: SiteIndex, config: SiteConfig) -> Iterable[PageRef]:
         """Every page of this kind the table implies (for full builds and rebuilds)."""
         ...
 
     def render(self, ref: PageRef, index: SiteIndex, renderer: SiteRenderer) -> RenderedPage | None:
         """The page as bytes, from strongly consistent reads; None when it should not exist."""
         ...
+
+
+@runtime_checkable
+class CheckedKind(Protocol):
+    """A kind whose written page is verified against a cheap read of its inputs instead of a
+    second render: `snapshot` reads what the page is made of, `present` renders it, and
+    `check` reads again only what tells whether that changed (keys, digests, counts), equal to
+    the snapshot's `check` exactly when the page would render the same."""
+
+    def snapshot(self, ref: PageRef, index: SiteIndex, config: SiteConfig) -> Any: ...
+
+    def present(
+        self, ref: PageRef, snapshot: Any, renderer: SiteRenderer
+    ) -> RenderedPage | None: ...
+
+    def check(self, ref: PageRef, index: SiteIndex, config: SiteConfig) -> Hashable: ...
 
 
 class SinglePage:
@@ -61,7 +77,7 @@ class SinglePage:
     def url(self, ref: PageRef, urls: SiteUrls) -> str:
         return self.path
 
-    def enumerate(self, index: SiteIndex) -> Iterable[PageRef]:
+    def enumerate(self, index: SiteIndex, config: SiteConfig) -> Iterable[PageRef]:
         yield PageRef(self.name)
 
 

@@ -28,8 +28,10 @@ def render_listing(
     entries: list[Entry],
     archives: list[Archive],
     month: str = "",
+    page_url: str = "",
 ) -> str:
-    """A category or tag listing: the landing page, or with `month` one archive page."""
+    """A category or tag listing: the landing page, or with `month` one archive page (a
+    month, day or hour at `page_url`; `archives` then links its days or hours)."""
     urls = renderer.urls
     return renderer.render(
         f"{kind}.html",
@@ -40,7 +42,9 @@ def render_listing(
         month=month,
         landing_url=urls.landing(kind, term.slug),
         page={"title": f"{term.name} {month}".strip()},
-        page_url=urls.archive(kind, term.slug, month) if month else urls.landing(kind, term.slug),
+        page_url=page_url
+        or (urls.archive(kind, term.slug, month) if month else urls.landing(kind, term.slug)),
+        month_url=urls.archive(kind, term.slug, month[:7]) if month else "",
     )
 
 
@@ -63,7 +67,7 @@ class LandingPage:
         if change.kind == self.taxonomy:
             yield PageRef(self.name, change.slug)
 
-    def enumerate(self, index: SiteIndex) -> Iterable[PageRef]:
+    def enumerate(self, index: SiteIndex, config: SiteConfig) -> Iterable[PageRef]:
         for term in index.terms(self.taxonomy):
             yield PageRef(self.name, term.slug)
 

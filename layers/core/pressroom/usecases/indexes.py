@@ -4,12 +4,13 @@ strongly consistent reads, written and verified; then the CDN is told of every c
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from pressroom import pages
 from pressroom.config import SiteConfig
 from pressroom.model import IndexChange, PageRef, RenderedPage, SourceChange
+from pressroom.pages.base import CheckedKind
 from pressroom.ports import (
     ChangeQueue,
     InvalidationOutbox,
@@ -90,20 +91,41 @@ class IndexBuilder:
         ]
 
     def _write(self, ref: PageRef) -> bool:
-        """Render, write, then render again from fresh reads: if the table moved on meanwhile,
-        write again. Whatever the interleaving of builds, the last write to a page is followed
-        by a check against the table, so an older render never stays in place."""
+        """Render, write, then check against fresh reads: if the table moved on meanwhile,
+        render and write again. Whatever the interleaving of builds, the last write to a page
+        is followed by a check against the table, so an older render never stays in place.
+
+        The check of a `CheckedKind` (the archive pages) reads only keys, digests and counts
+        and compares them with those the render was made from (equal exactly when a render
+        now would give the same page); other kinds are rendered again."""
         key = key_for_url(pages.url_of(ref, self.renderer.urls))
+        kind = pages.kind_of(ref)
         changed = False
 
-        def write(page: RenderedPage | None) -> None:
+        def put(page: RenderedPage | None) -> None:
             nonlocal changed
             changed |= bool(PageWriter(self.site, self.outbox).write({key: page}))
 
-        def read(_: RenderedPage | None) -> RenderedPage | None:
+        if isinstance(kind, CheckedKind):
+            checked = kind
+
+            def snapshot() -> tuple[Hashable, RenderedPage | None]:
+                taken = checked.snapshot(ref, self.repository, self.config)
+                return taken.check, checked.present(ref, taken, self.renderer)
+
+            def read(
+                state: tuple[Hashable, RenderedPage | None],
+            ) -> tuple[Hashable, RenderedPage | None]:
+                now = checked.check(ref, self.repository, self.config)
+                return state if now == state[0] else snapshot()
+
+            settle(snapshot(), lambda state: put(state[1]), read, lambda a, b: a is b, key)
+            return changed
+
+        def render(_: RenderedPage | None) -> RenderedPage | None:
             return self._render(ref)
 
-        settle(self._render(ref), write, read, lambda a, b: a == b, key)
+        settle(self._render(ref), put, render, lambda a, b: a == b, key)
         return changed
 
     def _render(self, ref: PageRef) -> RenderedPage | None:

@@ -37,6 +37,7 @@ def post_record(post: Post, sequencer: str, version: str | None, config: SiteCon
         month=config.month_of(post.date),
         categories=post.categories,
         tags=post.tags,
+        hour=config.hour_of(post.date),
     )
     status: PostStatus = "published" if post.published else "unpublished"
     return PostRecord(post.source_key, sequencer, version, status, post.url, listed)
