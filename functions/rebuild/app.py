@@ -6,13 +6,20 @@ its schedule to repair lost notifications, lost deletes and the pages of failed 
 (`{"mode": "stale"}`).
 """
 
+import json
 import os
+import uuid
 from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pressroom.composition import Pipeline, pipeline_from_settings
@@ -22,6 +29,7 @@ from pressroom.usecases.rebuild import RebuildReport
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @lru_cache(maxsize=1)
@@ -41,14 +49,24 @@ def lambda_handler(
     event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None
 ) -> dict[str, Any]:
     rebuilder = (pipeline or default_pipeline()).rebuilder(report_progress)
-    workers = int(event.get("workers", 8))
-    mode = event.get("mode", "rebuild")
-    if mode == "reconcile":
-        report = rebuilder.reconcile(workers)
-    elif mode == "stale":
-        report = RebuildReport(stale_pages=rebuilder.repair_stale(workers))
-    else:
-        report = rebuilder.rebuild(workers)
+    fanned = rebuilder.fanned(lambda: context.get_remaining_time_in_millis() / 1000)
+    if "Records" in event:  # the rebuild queue: plan steps and parts of a fanned-out rebuild
+        return process_partial_response(  # type: ignore[return-value]
+            event=event,
+            record_handler=lambda record: log_report(fanned.handle(json.loads(record.body))),
+            processor=processor,
+            context=context,
+        )
+    workers, mode = int(event.get("workers", 8)), event.get("mode", "rebuild")
+    if mode == "stale":
+        return log_report(RebuildReport(stale_pages=rebuilder.repair_stale(workers)))
+    report = log_report(rebuilder.reconcile(workers))
+    if mode == "rebuild":  # then every page is rendered again, by a job of messages
+        report |= fanned.start(str(event.get("job") or uuid.uuid4().hex))
+    return report
+
+
+def log_report(report: RebuildReport) -> dict[str, Any]:
     metrics.add_metric(
         name="PostsRepaired",
         unit=MetricUnit.Count,

@@ -970,12 +970,13 @@ def test_every_queue_is_encrypted_and_keeps_messages_for_a_set_period(
     retention is stated (dead-letter queues: the 14-day maximum)."""
     queues = resources_of_type(template, "AWS::SQS::Queue")
 
-    assert set(queues) == {"IngestQueue", "IngestDeadLetterQueue", "IndexesDeadLetterQueue"}
+    dead_letters = {"IngestDeadLetterQueue", "IndexesDeadLetterQueue", "RebuildDeadLetterQueue"}
+    assert set(queues) == {"IngestQueue", "RebuildQueue", *dead_letters}
     for lid, queue in queues.items():
         props = queue["Properties"]
         assert props.get("SqsManagedSseEnabled") is True or props.get("KmsMasterKeyId"), lid
         assert 60 <= props["MessageRetentionPeriod"] <= 1209600, lid
-    for lid in ("IngestDeadLetterQueue", "IndexesDeadLetterQueue"):
+    for lid in dead_letters:
         assert queues[lid]["Properties"]["MessageRetentionPeriod"] == 1209600
 
 

@@ -4,7 +4,7 @@ from the settings the handler read."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -18,6 +18,7 @@ from pressroom.adapters.dynamodb import (
     DynamoTableChanges,
     check_commit_fits,
 )
+from pressroom.adapters.fanout import DynamoRebuildJobs, S3SourceListing, SqsWorkQueue
 from pressroom.adapters.s3 import S3Reports, S3Site, S3Source
 from pressroom.adapters.scheduler import EventBridgeScheduler
 from pressroom.adapters.sqs import SqsChangeQueue
@@ -38,7 +39,7 @@ from pressroom.render import SiteRenderer
 from pressroom.usecases.cdn import Invalidations
 from pressroom.usecases.indexes import IndexBuilder
 from pressroom.usecases.publish import Publisher
-from pressroom.usecases.rebuild import Progress, Rebuilder
+from pressroom.usecases.rebuild import FanOut, Progress, Rebuilder
 
 # The functions time out after 30 s: a call gives up well before, and retries stay inside it:
 # 3 attempts of (3 s to connect + 5 s to read), plus up to 1 + 2 s of backoff, is 27 s
@@ -57,9 +58,10 @@ class Pipeline:
     publish: Publisher
     build_indexes: IndexBuilder
     table_changes: TableChanges
+    fanout: FanOut | None = field(default=None, kw_only=True)
 
     def rebuilder(self, progress: Progress | None = None) -> Rebuilder:
-        rebuilder = Rebuilder(self.publish, self.build_indexes)
+        rebuilder = Rebuilder(self.publish, self.build_indexes, fanout=self.fanout)
         if progress is not None:
             rebuilder.progress = progress
         return rebuilder
@@ -121,7 +123,7 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
         if settings.schedule_target_arn
         else None
     )
-    return Pipeline.wire(
+    pipeline = Pipeline.wire(
         renderer,
         S3Source(settings.source_bucket, s3),
         S3Site(settings.site_bucket, s3),
@@ -137,3 +139,11 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
             else None
         ),
     )
+    if settings.rebuild_queue_url:
+        pipeline.fanout = FanOut(
+            SqsWorkQueue(settings.rebuild_queue_url, client("sqs")),
+            S3SourceListing(settings.source_bucket, s3),
+            DynamoRebuildJobs(settings.posts_table, dynamodb),
+            invalidator,
+        )
+    return pipeline

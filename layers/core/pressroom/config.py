@@ -108,6 +108,7 @@ class Settings(BaseModel):
     schedule_target_arn: str = ""
     scheduler_role_arn: str = ""
     ingest_queue_url: str = ""  # where BuildIndexes sends the claimants of a contested URL
+    rebuild_queue_url: str = ""  # where a fanned-out rebuild sends its plan steps and parts
     endpoint_url: str | None = None
 
     @classmethod
@@ -122,5 +123,6 @@ class Settings(BaseModel):
             schedule_target_arn=environ.get("SCHEDULE_TARGET_ARN", ""),
             scheduler_role_arn=environ.get("SCHEDULER_ROLE_ARN", ""),
             ingest_queue_url=environ.get("INGEST_QUEUE_URL", ""),
+            rebuild_queue_url=environ.get("REBUILD_QUEUE_URL", ""),
             endpoint_url=environ.get("AWS_ENDPOINT_URL") or None,
         )
