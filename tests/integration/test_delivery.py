@@ -136,7 +136,7 @@ def test_a_message_that_always_fails_ends_in_the_dead_letter_queue_after_max_rec
     local.upload("2026-03-20-port.md", post_text())
     report = local.stack.drain(invoke)
 
-    (queue,) = local.stack.queue_sources
+    (queue,) = [q for q in local.stack.queue_sources if q.function == "RenderPostFunction"]
     (dlq,) = local.stack.dead_letter_queues(queue.queue_url)
     policy = json.loads(
         local.stack.sqs.get_queue_attributes(

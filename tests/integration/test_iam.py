@@ -60,6 +60,7 @@ ENABLES: dict[str, dict[str, str]] = {
         "ReadWriteReports": "s3:PutObject",  # the report of a lost rejected upload
         "ReconcilePosts": "dynamodb:Scan",  # every post record
         "InvalidateSite": "cloudfront:CreateInvalidation",  # the outbox, after the run
+        "SendRebuildMessages": "sqs:SendMessage",  # the rebuild job's first plan step
     },
 }
 # Statements that Lambda uses for the event source mapping: without them, creating the
@@ -164,7 +165,7 @@ def build_indexes_scenario(local: Harness) -> None:
 
 def rebuild_scenario(local: Harness) -> None:
     """Lose notifications (an upload, a rejected upload, a future-dated upload, a correction
-    of a rejected post, a delete), then run the daily reconcile."""
+    of a rejected post, a delete), then run the daily reconcile, then a fanned-out rebuild."""
     n = next(_runs)
     local.upload(f"2026-03-20-fixed{n}.md", BROKEN)
     local.upload(f"2026-03-20-gone{n}.md", post_text(title=f"删除{n}"))
@@ -176,6 +177,9 @@ def rebuild_scenario(local: Harness) -> None:
     local.delete(f"2026-03-20-gone{n}.md")
     local.take_messages()  # every one of these notifications is lost
     attempt(local, "RebuildFunction", {"mode": "reconcile", "workers": 2})
+    # Then a rebuild: the reconcile finds nothing, and the job's messages are delivered
+    attempt(local, "RebuildFunction", {"mode": "rebuild", "workers": 2})
+    local.stack.drain(local.invoke)
 
 
 SCENARIOS: dict[str, Callable[[Harness], None]] = {

@@ -5,7 +5,9 @@ one wildcard once the last part is done, and a message delivered twice changes n
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 from pressroom.composition import pipeline_from_settings
 from pressroom.config import Settings
 from pressroom.errors import TransientError
+from pressroom.model import SourceChange
 from pressroom.usecases import rebuild
 from support.cdn import RecordingCdn
 from support.events import sqs_event
@@ -165,3 +168,57 @@ def test_a_part_that_fails_is_retried_and_the_job_finishes(
     progress = pipeline.fanout.jobs.progress("j2")
     assert progress is not None and progress.invalidated and progress.done == progress.parts
     assert cdn.requests == [(["/*"], "pressroom-rebuild-j2")]
+
+
+SCALE = int(os.environ.get("PRESSROOM_REBUILD_POSTS", "0"))
+
+
+@pytest.mark.skipif(not SCALE, reason="opt-in: PRESSROOM_REBUILD_POSTS=10000")
+def test_a_fanned_out_rebuild_of_many_posts(
+    local: Harness, post_text: PostFactory, tmp_path: Path
+) -> None:
+    """Given PRESSROOM_REBUILD_POSTS posts (published straight through RenderPost's use case,
+    the stream's backlog skipped), when the template changes and a rebuild runs through the
+    rebuild queue, then every page is rendered again; prints the time and the messages."""
+    source = local.settings.source_bucket
+    seeding = time.perf_counter()
+    for number in range(SCALE):
+        key = f"posts/2025-{number % 12 + 1:02d}-{number % 28 + 1:02d}-scale-{number:05d}.md"
+        text = post_text(
+            title=f"第{number}条",
+            date=f"2025-{number % 12 + 1:02d}-{number % 28 + 1:02d} 08:00:00 +0800",
+            categories=f"cat{number % 200}",
+            tags=f"标签{number % 50}",
+        )
+        version = local.s3.put_object(Bucket=source, Key=key, Body=text.encode())["VersionId"]
+        local.pipeline.publish(SourceChange(key, False, version))
+    local.take_messages()
+    streams = local.stack.streams
+    for stream in local.stack.stream_sources:
+        description = streams.describe_stream(StreamArn=stream.stream_arn)["StreamDescription"]
+        for shard in description["Shards"]:
+            stream.iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                StreamArn=stream.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+            )["ShardIterator"]
+    cdn = RecordingCdn()
+    pipeline = new_container(local, changed_templates(tmp_path), cdn)
+    started = time.perf_counter()
+    local.invoke("RebuildFunction", {"mode": "rebuild", "job": "scale"})
+    planned = time.perf_counter()
+    recorder = Recorder(local)
+    report = local.stack.drain(recorder)
+    done = time.perf_counter()
+    site = local.site()
+    posts = [key for key in site if "/scale-" in key]
+    assert len(posts) == SCALE
+    assert all(NEW_TITLE in body.decode() for body in site.values())
+    progress = pipeline.fanout.jobs.progress("scale")
+    assert progress is not None and progress.invalidated and progress.done == progress.parts
+    print(
+        f"\nseeded in {started - seeding:.0f} s; rebuild of {SCALE} posts, {len(site)} objects: "
+        "reconcile and start "
+        f"{planned - started:.1f} s, fan-out {done - planned:.1f} s; "
+        f"{len(recorder.bodies)} messages ({len(recorder.of('plan'))} plan steps, "
+        f"{len(recorder.of('posts'))} post parts, {len(recorder.of('terms'))} index parts), "
+        f"invocations {report.invocations}"
+    )
