@@ -13,7 +13,7 @@ from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -22,12 +22,11 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pressroom.composition import Pipeline, pipeline_from_settings
+from pressroom.composition import Pipeline, pipeline_from_settings, traced
 from pressroom.config import Settings
 from pressroom.usecases.rebuild import RebuildReport
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -43,7 +42,7 @@ def report_progress(stage: str, done: int, total: int) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced(os.environ)
 @metrics.log_metrics
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None
@@ -60,7 +59,9 @@ def lambda_handler(
     workers, mode = int(event.get("workers", 8)), event.get("mode", "rebuild")
     if mode == "stale":
         return log_report(RebuildReport(stale_pages=rebuilder.repair_stale(workers)))
-    report = log_report(rebuilder.reconcile(workers))
+    # A rebuild reconciles first unless told not to ({"reconcile": false}, see docs/scale.md).
+    reconciled = rebuilder.reconcile(workers) if event.get("reconcile", True) else None
+    report = log_report(reconciled or RebuildReport())
     if mode == "rebuild":  # then every page is rendered again, by a job of messages
         report |= fanned.start(str(event.get("job") or uuid.uuid4().hex))
     return report

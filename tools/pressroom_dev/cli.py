@@ -833,51 +833,94 @@ def show_status(args: argparse.Namespace) -> int:
 
 
 def rebuild_command(args: argparse.Namespace) -> int:
-    """Reconcile and re-render: in-process against the local stack, or by invoking a deployed
-    stack's Rebuild function."""
+    """Reconcile, then re-render every page as a job of messages on the rebuild queue, and wait
+    until its last part is done: the Rebuild function of a deployed stack, or in this process
+    against the local stack (whose `pressroom serve` delivers the job's messages)."""
     import boto3
+
+    from pressroom.adapters.fanout import DynamoRebuildJobs
 
     mode = "reconcile" if args.reconcile_only else "rebuild"
     if args.stack:
         session = boto3.session.Session()
         outputs = stack_outputs(session, args.stack)
-        # one attempt, and long enough to wait for a whole rebuild: a retry would run it twice
+        # one attempt, and long enough to wait for the reconcile: a retry would run it twice
         function = session.client("lambda", config=client_config(read_timeout=900, attempts=1))
         response = function.invoke(
             FunctionName=output(outputs, "RebuildFunctionName", args.stack),
             Payload=json.dumps({"mode": mode, "workers": args.workers}).encode(),
         )
-        print(response["Payload"].read().decode())
-        return 1 if response.get("FunctionError") else 0
+        payload = response["Payload"].read().decode()
+        print(payload)
+        if response.get("FunctionError"):
+            return 1
+        table = output(outputs, "PostsTableName", args.stack)
+        jobs = DynamoRebuildJobs(table, session.client("dynamodb", config=client_config()))
+        job = json.loads(payload).get("rebuild")
+        return wait_for_rebuild(jobs, str(job), poll=5.0) if job else 0
+    from uuid import uuid4
+
     from pressroom.composition import pipeline_from_settings
-    from pressroom_dev.stack import REGION, LocalStack
+    from pressroom_dev.stack import REGION, LocalStack, local_name
 
     project = site_of(args, stack=True)
-    check_source_bucket(resolve_target(args))  # a dead endpoint fails here, fast
+    target = resolve_target(args)
+    check_source_bucket(target)  # a dead endpoint fails here, fast
     for name, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     session = boto3.session.Session(region_name=REGION)
     local = LocalStack(project, session, endpoint_url=args.endpoint_url)
-    pipeline = pipeline_from_settings(local.settings(), session)
+    queue = target.sqs.get_queue_url(QueueName=local_name("pressroom", "RebuildQueue"))
+    settings = local.settings().model_copy(update={"rebuild_queue_url": queue["QueueUrl"]})
+    pipeline = pipeline_from_settings(settings, session)
 
     def progress(stage: str, done: int, total: int) -> None:
         if done == total or done % 50 == 0:
             print(f"{stage}: {done}/{total}", flush=True)
 
     rebuilder = pipeline.rebuilder(progress)
-    report = (
-        rebuilder.reconcile(args.workers)
-        if mode == "reconcile"
-        else rebuilder.rebuild(args.workers)
-    )
+    report = rebuilder.reconcile(args.workers)
     for key in report.republished:
         print(f"republished {key} (its notification was lost)")
     for key in report.removed:
         print(f"took down {key} (its source is gone)")
     for skipped in report.skipped:
         print(f"skipped {skipped.key}: {skipped.reason}")
-    print(f"{mode}: {report.posts} posts and {report.pages} index pages checked")
-    return 0
+    if mode == "reconcile":
+        print(f"{mode}: {report.posts} posts and {report.pages} index pages checked")
+        return 0
+    job = uuid4().hex
+    rebuilder.fanned(lambda: 900.0).start(job)
+    assert pipeline.fanout is not None
+    return wait_for_rebuild(pipeline.fanout.jobs, job, poll=0.5)
+
+
+def wait_for_rebuild(jobs: Any, job: str, poll: float, stalled_after: float = 120.0) -> int:
+    """Print a rebuild job's parts done until its last part is done and its invalidation sent;
+    1 when nothing moved for `stalled_after` seconds (nobody reads the rebuild queue)."""
+    import time
+
+    last, moved = None, time.monotonic()
+    while True:
+        progress = jobs.progress(job)
+        if progress is not None and progress.invalidated:
+            print(f"rebuild {job}: {progress.done}/{progress.parts} parts done", flush=True)
+            return 0
+        seen = (progress.parts, progress.done) if progress is not None else None
+        if seen != last:
+            last, moved = seen, time.monotonic()
+            if progress is not None:
+                planned = progress.parts if progress.parts is not None else "?"
+                print(f"rebuild {job}: {progress.done}/{planned} parts done", flush=True)
+        elif time.monotonic() - moved > stalled_after:
+            print(
+                f"rebuild {job}: nothing done for {stalled_after:.0f} s; is the rebuild queue "
+                "read? (restart `pressroom serve` after a template change; on AWS read the "
+                "Rebuild function's logs and the rebuild dead-letter queue)",
+                file=sys.stderr,
+            )
+            return 1
+        time.sleep(poll)
 
 
 def build_command(args: argparse.Namespace) -> int:
