@@ -22,7 +22,7 @@ from pressroom.usecases import rebuild
 from support.cdn import RecordingCdn
 from support.events import sqs_event
 from support.harness import Harness
-from support.paths import ROOT
+from support.paths import EVENTS, ROOT
 from support.posts import PostFactory
 
 POSTS = 30
@@ -222,3 +222,20 @@ def test_a_fanned_out_rebuild_of_many_posts(
         f"{len(recorder.of('posts'))} post parts, {len(recorder.of('terms'))} index parts), "
         f"invocations {report.invocations}"
     )
+
+
+def test_the_sample_rebuild_queue_event_is_handled(local: Harness, post_text: PostFactory) -> None:
+    """Given events/sqs-rebuild.json (a plan step, a part of posts, a part of index pages),
+    when the Rebuild function handles it, then no record fails and the parts are counted."""
+    local.upload("2026-03-20-nev-retail-sales.md", post_text(title="新能源车零售"))
+    local.drain()
+    event = json.loads((EVENTS / "sqs-rebuild.json").read_text(encoding="utf-8"))
+
+    result = local.invoke("RebuildFunction", event)
+
+    assert result["batchItemFailures"] == []
+    job = json.loads(event["Records"][0]["body"])["rebuild"]
+    pipeline = local.pipeline.rebuilder().fanout
+    assert pipeline is not None
+    progress = pipeline.jobs.progress(job)
+    assert progress is not None and progress.done == 2
