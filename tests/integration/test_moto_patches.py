@@ -388,6 +388,91 @@ def scenario():
     )
 """
 
+QUERY_RANGE = """
+class Counted(dict):
+    \"\"\"A partition of moto's table storage that counts the items read from it.\"\"\"
+
+    read = 0
+
+    def values(self):
+        Counted.read += len(self)
+        return super().values()
+
+    def items(self):
+        Counted.read += len(self)
+        return super().items()
+
+    def __iter__(self):
+        Counted.read += len(self)
+        return super().__iter__()
+
+    def __getitem__(self, key):
+        Counted.read += 1
+        return super().__getitem__(key)
+
+
+def scenario():
+    from moto.dynamodb.models import dynamodb_backends
+
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="posts",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for start in range(0, 2000, 25):
+        dynamodb.batch_write_item(
+            RequestItems={
+                "posts": [
+                    {"PutRequest": {"Item": {"pk": {"S": "big"}, "sk": {"S": f"{n:05}"}}}}
+                    for n in range(start, start + 25)
+                ]
+            }
+        )
+
+    def newest(low, high, limit, start=None):
+        request = dict(
+            TableName="posts",
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
+            ExpressionAttributeValues={
+                ":pk": {"S": "big"}, ":low": {"S": low}, ":high": {"S": high}
+            },
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        if start:
+            request["ExclusiveStartKey"] = start
+        response = dynamodb.query(**request)
+        return [i["sk"]["S"] for i in response["Items"]], response.get("LastEvaluatedKey")
+
+    newest("00000", "99999", 1)  # the first query may read the whole partition once
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table("posts")
+    for key in list(table.items):
+        table.items[key] = Counted(table.items[key])
+    dynamodb.put_item(TableName="posts", Item={"pk": {"S": "big"}, "sk": {"S": "00500x"}})
+    dynamodb.delete_item(TableName="posts", Key={"pk": {"S": "big"}, "sk": {"S": "00499"}})
+    Counted.read = 0
+    found, last = newest("00400", "00500y", 3)
+    assert found == ["00500x", "00500", "00498"], found
+    assert last == {"pk": {"S": "big"}, "sk": {"S": "00498"}}, last
+    found, _ = newest("00400", "00500y", 2, last)
+    assert found == ["00497", "00496"], found
+    prefix = dynamodb.query(
+        TableName="posts",
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+        ExpressionAttributeValues={":pk": {"S": "big"}, ":p": {"S": "0150"}},
+    )["Items"]
+    assert [i["sk"]["S"] for i in prefix] == [f"0150{n}" for n in range(10)], prefix
+    assert Counted.read <= 30, f"three queries read {Counted.read} items of a 2,000-item partition"
+"""
+
 
 CLOUDFRONT = """
 def distribution(cloudfront):
@@ -590,6 +675,7 @@ def test_every_patch_is_covered_here() -> None:
         "dynamodb_transaction_rollback",
         "dynamodb_atomic_writes",
         "dynamodb_partition_query",
+        "dynamodb_query_range",
         "cloudfront_invalidation_limits",
         "cloudfront_invalidation_in_progress",
         "cloudfront_invalidation_caller_reference",
@@ -731,6 +817,31 @@ def test_dynamodb_partition_query_shape() -> None:
     assert "all_items" in names_used(query)
     assert "query" in names_used(Target("moto.dynamodb.models", "DynamoDBBackend.query"))
     assert "range_key" in inspect.signature(Item).parameters
+
+
+def test_dynamodb_query_range_shape() -> None:
+    """Given moto's own Table.query, then it takes the arguments the patch reads by name, it
+    gathers a base-table query's candidates from `all_items()`; put_item and delete_item take
+    the keys the patch keeps in order, and DynamoType compares for bisection."""
+    patch = BY_NAME["dynamodb_query_range"]
+    assert_targets(patch)
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    query = Target("moto.dynamodb.models.table", "Table.query")
+    parameters = set(inspect.signature(query.original()).parameters)
+    assert {
+        "hash_key",
+        "range_comparison",
+        "range_objs",
+        "limit",
+        "exclusive_start_key",
+        "scan_index_forward",
+        "index_name",
+        "filter_kwargs",
+        "range_key_conditions",
+    } <= parameters
+    assert "all_items" in names_used(query)
+    assert DynamoType({"S": "a"}) < DynamoType({"S": "b"})
 
 
 def _moto_distribution() -> tuple[Any, str]:
@@ -888,6 +999,20 @@ def test_moto_a_query_reads_only_its_partition() -> None:
 def test_patched_query_reads_only_its_partition() -> None:
     """Given the patches installed, the same query reads its partition alone."""
     run_scenario(PARTITION_QUERY, patched=True)
+
+
+@defect("dynamodb_query_range", "reads a whole partition for a query of a key range with Limit")
+def test_moto_a_query_reads_its_key_range_up_to_the_limit() -> None:
+    """Given a partition of 2,000 items on pristine moto, when key ranges are queried with a
+    Limit (newest first, then the next page) and by prefix, then the right items come back and
+    at most 30 items of the partition are read."""
+    run_scenario(QUERY_RANGE, patched=False)
+
+
+def test_patched_query_reads_its_key_range_up_to_the_limit() -> None:
+    """Given the patches installed, the same queries read only what they return (and one past
+    the limit), after a put and a delete kept the key order up to date."""
+    run_scenario(QUERY_RANGE, patched=True)
 
 
 @defect("cloudfront_invalidation_caller_reference", "makes a new invalidation per CallerReference")

@@ -291,6 +291,8 @@ class _ItemsBackup:
                 self.streams.setdefault(id(table), (table, len(table.stream_shard.items)))
 
     def restore(self) -> None:
+        for table, _, _, _ in self.items:
+            forget_sorted_keys(table)
         for table, hash_key, range_key, item in reversed(self.items):
             if range_key is None:
                 if item is None:
@@ -355,6 +357,151 @@ def _install_dynamodb_partition_query() -> None:
 
     _replace("dynamodb_partition_query", _TABLE_QUERY, query)
     _replace("dynamodb_partition_query", _TABLE_ALL_ITEMS, all_items)
+
+
+_TABLE_PUT_ITEM = Target(
+    "moto.dynamodb.models.table", "Table.put_item", ("self", "item_attrs"), replaced=True
+)
+_TABLE_DELETE_ITEM = Target(
+    "moto.dynamodb.models.table",
+    "Table.delete_item",
+    ("self", "hash_key", "range_key"),
+    replaced=True,
+)
+_SORTED = "_pressroom_sorted_keys"
+# The highest code point: a string key that begins with a prefix sorts below prefix + this.
+_TOP = "\U0010ffff"
+_OPERATORS = {"=": "EQ", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE"}
+
+
+def _sorted_keys(table: Any, hash_key: Any) -> list[Any]:
+    """The range keys of one partition in order, kept up to date by put_item and delete_item
+    (rebuilt when the partition's size says a write went around them)."""
+    cache: dict[Any, list[Any]] = table.__dict__.setdefault(_SORTED, {})
+    partition = table.items.get(hash_key, {})
+    keys = cache.get(hash_key)
+    if keys is None or len(keys) != len(partition):
+        keys = cache[hash_key] = sorted(partition)
+    return keys
+
+
+def forget_sorted_keys(table: Any) -> None:
+    """Drop a table's key order (after writing its storage directly, as a rollback does)."""
+    table.__dict__.pop(_SORTED, None)
+
+
+def _candidates(table: Any, hash_key: Any, arguments: dict[str, Any]) -> list[Any] | None:
+    """The items of one partition a query can return, found by bisection: the key range, after
+    the exclusive start key, at most limit + 1 from the end read first (moto's own loop then
+    stops at the limit and sets LastEvaluatedKey exactly as over the whole partition). None
+    when the query is not one this handles (an index, a filter, a non-string key)."""
+    from bisect import bisect_left, bisect_right
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if table.range_key_type != "S" or arguments.get("filter_kwargs"):
+        return None
+    if len(arguments.get("range_key_conditions") or []) > 1:
+        return None
+    comparison = str(arguments.get("range_comparison") or "").upper()
+    comparison = _OPERATORS.get(comparison, comparison)
+    objects = arguments.get("range_objs") or []
+    keys = _sorted_keys(table, hash_key)
+    low, high = 0, len(keys)
+    if comparison == "BETWEEN":
+        low, high = bisect_left(keys, objects[0]), bisect_right(keys, objects[1])
+    elif comparison == "BEGINS_WITH":
+        prefix = str(objects[0].value)
+        low = bisect_left(keys, objects[0])
+        high = bisect_left(keys, DynamoType({"S": prefix + _TOP}))
+    elif comparison == "EQ":
+        low, high = bisect_left(keys, objects[0]), bisect_right(keys, objects[0])
+    elif comparison in ("LT", "LE"):
+        high = (bisect_left if comparison == "LT" else bisect_right)(keys, objects[0])
+    elif comparison in ("GT", "GE"):
+        low = (bisect_right if comparison == "GT" else bisect_left)(keys, objects[0])
+    elif comparison:
+        return None
+    forward = arguments.get("scan_index_forward") is not False
+    start = arguments.get("exclusive_start_key")
+    if start:
+        after = start[table.range_key_attr]
+        after = after if isinstance(after, DynamoType) else DynamoType(after)
+        if forward:
+            low = max(low, bisect_right(keys, after))
+        else:
+            high = min(high, bisect_left(keys, after))
+    limit = arguments.get("limit")
+    if limit:
+        if forward:
+            high = min(high, low + limit + 1)
+        else:
+            low = max(low, high - limit - 1)
+    partition = table.items.get(hash_key, {})
+    return [partition[key] for key in keys[low : max(low, high)]]
+
+
+def _install_dynamodb_query_range() -> None:
+    """moto reads and sorts a whole partition for every query, whatever its key condition and
+    Limit (14 ms at 100 items, 107 ms at 10,000 with Limit=50); DynamoDB reads only the key
+    range up to the limit. Each partition's range keys are kept in order (put_item and
+    delete_item insert and remove one key by bisection), and a base-table query hands moto's
+    own loop only the items it can return: O(log n + limit). Installed after
+    `dynamodb_partition_query`, whose all_items it narrows further."""
+    import inspect
+    from bisect import bisect_left, insort
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    original_query = _TABLE_QUERY.current()
+    original_all_items = _TABLE_ALL_ITEMS.current()
+    original_put = _TABLE_PUT_ITEM.current()
+    original_delete = _TABLE_DELETE_ITEM.current()
+    signature = inspect.signature(_TABLE_QUERY.original())
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        hash_key = arguments.get("hash_key")
+        if hash_key is None or arguments.get("index_name") or not self.range_key_attr:
+            return original_query(self, *args, **kwargs)
+        candidates = _candidates(self, hash_key, arguments)
+        if candidates is None:
+            return original_query(self, *args, **kwargs)
+        self._pressroom_candidates = candidates
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            del self._pressroom_candidates
+
+    def all_items(self: Any) -> Any:
+        candidates = getattr(self, "_pressroom_candidates", None)
+        return original_all_items(self) if candidates is None else candidates
+
+    def put_item(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        keys = self.__dict__.get(_SORTED, {})
+        hash_key = range_key = None
+        if self.range_key_attr and self.range_key_attr in item_attrs:
+            hash_key = DynamoType(item_attrs[self.hash_key_attr])
+            range_key = DynamoType(item_attrs[self.range_key_attr])
+        new = hash_key in keys and range_key not in self.items.get(hash_key, {})
+        item = original_put(self, item_attrs, *args, **kwargs)
+        if new and hash_key in keys:
+            insort(keys[hash_key], range_key)
+        return item
+
+    def delete_item(self: Any, hash_key: Any, range_key: Any, *args: Any, **kwargs: Any) -> Any:
+        item = original_delete(self, hash_key, range_key, *args, **kwargs)
+        keys = self.__dict__.get(_SORTED, {}).get(hash_key)
+        if item is not None and keys is not None and range_key is not None:
+            at = bisect_left(keys, range_key)
+            if at < len(keys) and keys[at] == range_key:
+                del keys[at]
+        return item
+
+    _replace("dynamodb_query_range", _TABLE_QUERY, query)
+    _replace("dynamodb_query_range", _TABLE_ALL_ITEMS, all_items)
+    _replace("dynamodb_query_range", _TABLE_PUT_ITEM, put_item)
+    _replace("dynamodb_query_range", _TABLE_DELETE_ITEM, delete_item)
 
 
 # -- CloudFront invalidations -----------------------------------------------------------------
@@ -629,6 +776,12 @@ PATCHES: tuple[MotoPatch, ...] = (
         "a base-table query reads and sorts every item of the table",
         (_TABLE_QUERY, _TABLE_ALL_ITEMS),
         _install_dynamodb_partition_query,
+    ),
+    MotoPatch(
+        "dynamodb_query_range",
+        "a query reads and sorts its whole partition whatever its key range and Limit",
+        (_TABLE_QUERY, _TABLE_ALL_ITEMS, _TABLE_PUT_ITEM, _TABLE_DELETE_ITEM, _DYNAMO_TYPE),
+        _install_dynamodb_query_range,
     ),
     MotoPatch(
         "cloudfront_invalidation_limits",
