@@ -447,7 +447,8 @@ class FannedRebuild:
         report = RebuildReport()
         publish = replace(self.rebuilder._reporting(report), outbox=None)
         for key in keys:
-            record = publish.repository.load(key).record
+            # A file name in several Unicode spellings is one post, recorded under its NFC key.
+            record = publish.repository.load(post_identity(key)).record
             if record is None or not record.live:
                 continue
             try:
