@@ -84,8 +84,12 @@ unit: install
 integration: install
 	$(BIN)/pytest tests/integration -q
 
-test: lint typecheck e2e-deps
-	$(BIN)/pytest -q
+# The linters, mypy and the browser's packages run side by side (each one's output printed whole
+# when it ends), then pytest on every core: PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
+test:
+	$(MAKE) --no-print-directory --jobs=3 --output-sync=target lint typecheck e2e-deps
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 # The browser tests drive Debian's Chromium (Playwright never downloads one) and need CJK fonts;
 # tests/integration/test_viewer_request.py runs the template's CloudFront Function with node.

@@ -1,8 +1,40 @@
 """Every tier: pytest rewrites the asserts of the shared helpers in tests/support (a failed
-golden comparison shows the diff), as it does those of tests and conftest files."""
+golden comparison shows the diff), as it does those of tests and conftest files.
+
+`make test` runs pytest on every core (pytest-xdist, `--dist loadgroup`): tests go to the workers
+one by one, except that the tests sharing an expensive fixture go to one worker together (each
+worker would build its own): the e2e tier (one `pressroom serve`, its log at a fixed path), the
+tests of the one `sam build`, and each module whose tests share a module-scoped fixture.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 pytest.register_assert_rewrite("support")
+
+# Session-scoped fixtures too expensive to build once per worker: their tests share a worker.
+SHARED_SESSION_FIXTURES = {"sam_build", "pressroom"}
+
+
+def xdist_group(item: pytest.Item) -> str | None:
+    """The group whose tests run on one worker, or None when the test may run anywhere."""
+    if "e2e" in item.path.parts:
+        return "e2e"
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    shared = sorted(SHARED_SESSION_FIXTURES & set(info.names_closure))
+    if shared:
+        return shared[0]
+    for definitions in info.name2fixturedefs.values():
+        if any(definition.scope == "module" for definition in definitions):
+            return item.path.name
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

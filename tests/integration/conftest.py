@@ -14,6 +14,7 @@ import pytest
 from moto import mock_aws
 
 from support.aws import LOCAL_ENVIRONMENT, REGION
+from support.clock import S3Clock
 from support.harness import Harness
 from support.paths import ROOT
 from support.posts import PostFactory
@@ -29,9 +30,10 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def local(aws_environment: None) -> Iterator[Harness]:
+def local(aws_environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    clock = S3Clock().install(monkeypatch)
     with mock_aws():
-        yield Harness.create(boto3.session.Session(region_name=REGION))
+        yield Harness.create(boto3.session.Session(region_name=REGION), clock)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ rebuild, a reconcile or a late event."""
 
 from __future__ import annotations
 
-import time
 import unicodedata
 
 from support.harness import Harness
@@ -21,8 +20,7 @@ BROKEN = '---\ntitle: "港口"创新"高"\ndate: 2026-03-20 16:12:47 +0800\n---\
 
 def later(local: Harness, name: str, text: str) -> str:
     """Upload after the second of the previous upload: S3's LastModified is to the second."""
-    time.sleep(1.05)
-    return local.upload(name, text)
+    return local.upload_a_second_later(name, text)
 
 
 def page(local: Harness) -> str:

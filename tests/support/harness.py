@@ -11,6 +11,7 @@ from pressroom.composition import Pipeline
 from pressroom.model import PostState
 from pressroom.usecases.rebuild import Progress, Rebuilder
 from pressroom_dev.stack import LocalStack
+from support.clock import S3Clock
 from support.events import sqs_event
 from support.paths import ROOT
 
@@ -51,12 +52,21 @@ class Harness:
     stack: LocalStack
     pipeline: Pipeline
     session: Any
+    # moto's S3 clock, when the fixture installed one (the `local` fixture does).
+    s3_clock: S3Clock | None = None
 
     @classmethod
-    def create(cls, session: Any) -> Harness:
+    def create(cls, session: Any, s3_clock: S3Clock | None = None) -> Harness:
         """A new stack in `session` (inside mock_aws) with the pipelines its handlers use."""
         stack = LocalStack(ROOT, session).create()
-        return cls(stack, FunctionPipelines.of(stack), session)
+        return cls(stack, FunctionPipelines.of(stack), session, s3_clock)
+
+    def upload_a_second_later(self, name: str, text: str | bytes) -> str:
+        """Upload with S3's LastModified a second after every earlier upload's (LastModified
+        has whole seconds): moto's S3 clock moves on one second, nothing sleeps."""
+        assert self.s3_clock is not None, "this harness has no S3 clock: use the `local` fixture"
+        self.s3_clock.advance(1)
+        return self.upload(name, text)
 
     @property
     def settings(self) -> Any:
