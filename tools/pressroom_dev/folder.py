@@ -197,9 +197,16 @@ class MemoryRepository:
         return self._entries(found[:limit] if limit is not None else found)
 
     def versions(
-        self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str, limit: int | None
+        self,
+        kind: TaxonomyKind | None,
+        slug: str,
+        start_utc: str,
+        end_utc: str,
+        limit: int | None,
     ) -> list[str]:
-        return [entry.version for entry in self.between(kind, slug, start_utc, end_utc, limit)]
+        rows = self._rows(listing_pk(kind, slug), newest_first=True)
+        found = [(sk, v) for sk, v in rows if start_utc <= sk <= end_utc]
+        return [entry.version for entry in self._entries(found[:limit] if limit else found)]
 
     def periods(self, kind: TaxonomyKind, slug: str, month: str) -> dict[str, int]:
         row = self._get(months_pk(kind, slug), month)

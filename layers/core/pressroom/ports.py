@@ -92,10 +92,15 @@ class SiteIndex(Protocol):
         ...
 
     def versions(
-        self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str, limit: int | None
+        self,
+        kind: TaxonomyKind | None,
+        slug: str,
+        start_utc: str,
+        end_utc: str,
+        limit: int | None,
     ) -> list[str]:
-        """The `Entry.version`s `between` would give with this limit, from keys and digests
-        only: what a written archive page is checked against."""
+        """The `Entry.version`s `between` would give with this limit (of the whole site when
+        kind is None), from keys and digests only: what a written page is checked against."""
         ...
 
     def months(self, kind: TaxonomyKind, slug: str) -> list[tuple[str, int]]:

@@ -849,7 +849,7 @@ class DynamoPostRepository:
         )
 
     def _range(
-        self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str, limit: int | None
+        self, kind: TaxonomyKind | None, slug: str, start_utc: str, end_utc: str, limit: int | None
     ) -> dict[str, Any]:
         conditions: dict[str, Any] = {
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :start AND :end",
@@ -873,7 +873,12 @@ class DynamoPostRepository:
         return self._entries(self._query(**self._range(kind, slug, start_utc, end_utc, limit)))
 
     def versions(
-        self, kind: TaxonomyKind, slug: str, start_utc: str, end_utc: str, limit: int | None
+        self,
+        kind: TaxonomyKind | None,
+        slug: str,
+        start_utc: str,
+        end_utc: str,
+        limit: int | None,
     ) -> list[str]:
         """`Entry.version` of the newest `limit` posts in the range: keys and digests only."""
         conditions = self._range(kind, slug, start_utc, end_utc, limit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from pressroom.config import SiteConfig
@@ -48,6 +48,23 @@ def render_listing(
     )
 
 
+# A key range holding every listing item (their sort keys start with a UTC date).
+EVERY_DATE = ("0", "9~")
+
+
+@dataclass(frozen=True)
+class Landing:
+    """What a landing page is made of, as read from the table."""
+
+    term: TermCount | None
+    months: tuple[tuple[str, int], ...]
+    entries: tuple[Entry, ...]
+
+    @property
+    def check(self) -> Hashable:
+        return self.term, self.months, tuple(entry.version for entry in self.entries)
+
+
 @dataclass(frozen=True)
 class LandingPage:
     taxonomy: TaxonomyKind
@@ -71,18 +88,34 @@ class LandingPage:
         for term in index.terms(self.taxonomy):
             yield PageRef(self.name, term.slug)
 
-    def render(self, ref: PageRef, index: SiteIndex, renderer: SiteRenderer) -> RenderedPage | None:
+    def snapshot(self, ref: PageRef, index: SiteIndex, config: SiteConfig) -> Landing:
         kind, slug = self.taxonomy, ref.term
         term = index.term(kind, slug)
+        months = tuple((m, c) for m, c in index.months(kind, slug) if c > 0)
+        return Landing(term, months, tuple(index.newest(kind, slug, config.listing_size)))
+
+    def check(self, ref: PageRef, index: SiteIndex, config: SiteConfig) -> Hashable:
+        """`snapshot(…).check` with the newest posts' keys and digests only."""
+        kind, slug = self.taxonomy, ref.term
+        term = index.term(kind, slug)
+        months = tuple((m, c) for m, c in index.months(kind, slug) if c > 0)
+        return term, months, tuple(index.versions(kind, slug, *EVERY_DATE, config.listing_size))
+
+    def present(
+        self, ref: PageRef, snapshot: Landing, renderer: SiteRenderer
+    ) -> RenderedPage | None:
+        kind, slug, term = self.taxonomy, ref.term, snapshot.term
         if term is None or term.count <= 0:
             return None
         archives = [
             Archive(month, count, renderer.urls.archive(kind, slug, month))
-            for month, count in index.months(kind, slug)
-            if count > 0
+            for month, count in snapshot.months
         ]
-        entries = index.newest(kind, slug, renderer.config.listing_size)
+        entries = list(snapshot.entries)
         return html_page(render_listing(renderer, kind, term, entries, archives), "index")
+
+    def render(self, ref: PageRef, index: SiteIndex, renderer: SiteRenderer) -> RenderedPage | None:
+        return self.present(ref, self.snapshot(ref, index, renderer.config), renderer)
 
 
 CATEGORY = LandingPage("category")
