@@ -33,6 +33,8 @@ def xdist_group(item: pytest.Item) -> str | None:
     return None
 
 
+# Before xdist's own hook, which reads the groups.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         group = xdist_group(item)
