@@ -4,13 +4,12 @@ part and per plan step, so that a message delivered twice is counted once)."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from pressroom.adapters.errors import error_code, translated
-from pressroom.errors import TransientError
+from pressroom.adapters.sqs import send_batches
 from pressroom.usecases.rebuild import JobProgress
 
 if TYPE_CHECKING:
@@ -18,8 +17,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
-# SendMessageBatch takes at most 10 entries (Amazon SQS quotas).
-BATCH_ENTRIES = 10
 JOB_SK = "JOB"
 
 
@@ -32,17 +29,7 @@ class SqsWorkQueue:
         self.client = client
 
     def send(self, messages: list[dict[str, Any]]) -> None:
-        for start in range(0, len(messages), BATCH_ENTRIES):
-            entries: list[Any] = [
-                {"Id": str(number), "MessageBody": json.dumps(message, ensure_ascii=False)}
-                for number, message in enumerate(messages[start : start + BATCH_ENTRIES])
-            ]
-            with translated("sqs:SendMessageBatch"):
-                response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            failed = response.get("Failed", [])
-            if failed:
-                codes = sorted({str(item.get("Code", "")) for item in failed})
-                raise TransientError(f"sqs:SendMessageBatch failed {len(failed)} entries: {codes}")
+        send_batches(self.client, self.queue_url, messages)
 
 
 class S3SourceListing:

@@ -26,17 +26,20 @@ class SqsChangeQueue:
         self.client = client
 
     def send(self, changes: list[SourceChange]) -> None:
-        for start in range(0, len(changes), BATCH_ENTRIES):
-            entries: list[Any] = [
-                {
-                    "Id": str(number),
-                    "MessageBody": json.dumps(s3_notification(change), ensure_ascii=False),
-                }
-                for number, change in enumerate(changes[start : start + BATCH_ENTRIES])
-            ]
-            with translated("sqs:SendMessageBatch"):
-                response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            failed = response.get("Failed", [])
-            if failed:
-                codes = sorted({str(item.get("Code", "")) for item in failed})
-                raise TransientError(f"sqs:SendMessageBatch failed {len(failed)} entries: {codes}")
+        send_batches(self.client, self.queue_url, [s3_notification(c) for c in changes])
+
+
+def send_batches(client: SQSClient, queue_url: str, messages: list[dict[str, Any]]) -> None:
+    """Send these JSON messages, ten a SendMessageBatch; entries SQS reports failed are a
+    TransientError."""
+    for start in range(0, len(messages), BATCH_ENTRIES):
+        entries: list[Any] = [
+            {"Id": str(number), "MessageBody": json.dumps(message, ensure_ascii=False)}
+            for number, message in enumerate(messages[start : start + BATCH_ENTRIES])
+        ]
+        with translated("sqs:SendMessageBatch"):
+            response = client.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        failed = response.get("Failed", [])
+        if failed:
+            codes = sorted({str(item.get("Code", "")) for item in failed})
+            raise TransientError(f"sqs:SendMessageBatch failed {len(failed)} entries: {codes}")
