@@ -4,16 +4,15 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pressroom.composition import Pipeline, pipeline_from_settings
+from pressroom.composition import Pipeline, pipeline_from_settings, traced
 from pressroom.config import Settings
 from pressroom.events import changed_items, first_sequence_number
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
@@ -23,7 +22,7 @@ def default_pipeline() -> Pipeline:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced(os.environ)
 @metrics.log_metrics
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None

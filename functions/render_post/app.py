@@ -4,7 +4,7 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -13,13 +13,12 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pressroom.composition import Pipeline, pipeline_from_settings
+from pressroom.composition import Pipeline, pipeline_from_settings, traced
 from pressroom.config import Settings
 from pressroom.events import is_s3_notification, source_changes, source_changes_from_sqs
 from pressroom.model import SourceChange
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -61,7 +60,7 @@ def publish(pipeline: Pipeline, changes: list[SourceChange]) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced(os.environ)
 @metrics.log_metrics
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, pipeline: Pipeline | None = None

@@ -1,0 +1,58 @@
+"""Tracing is imported only where it is on: a handler with tracing off never loads X-Ray."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pressroom.composition import traced, tracing_enabled
+from support.paths import ROOT
+
+LAMBDA = {"LAMBDA_TASK_ROOT": "/var/task"}
+
+
+def test_tracing_is_on_in_lambda_unless_disabled_or_local() -> None:
+    assert tracing_enabled(LAMBDA)
+    assert not tracing_enabled({})
+    assert not tracing_enabled({**LAMBDA, "POWERTOOLS_TRACE_DISABLED": "True"})
+    assert not tracing_enabled({**LAMBDA, "AWS_SAM_LOCAL": "true"})
+    assert tracing_enabled({**LAMBDA, "POWERTOOLS_TRACE_DISABLED": "false"})
+
+
+def test_a_handler_without_tracing_is_returned_as_it_is() -> None:
+    def handler(event: object, context: object) -> str:
+        return "done"
+
+    assert traced({})(handler) is handler
+
+
+@pytest.mark.parametrize("function", ["render_post", "build_indexes", "rebuild"])
+def test_a_handler_with_tracing_off_never_imports_the_xray_sdk(function: str) -> None:
+    # Given a handler module imported as Lambda would, with tracing disabled
+    code = (
+        "import sys, app; "
+        "print(sorted(m for m in sys.modules if m.startswith(('aws_xray_sdk', 'wrapt'))))"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "layers" / "core"), str(ROOT / "functions" / function)]
+        ),
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    # When it is imported
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT / "functions" / function,
+    )
+    # Then no X-Ray module was loaded
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
