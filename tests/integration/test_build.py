@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from pressroom_dev.cli import main
-from pressroom_dev.folder import build_site, source_files
+from pressroom_dev.folder import build_site, source_files, source_times
+from support.harness import Harness
 from support.paths import CORPUS, ROOT
+from support.posts import PostFactory
+
+NAME = "2026-03-20-café.md"
+NFC, NFD = unicodedata.normalize("NFC", NAME), unicodedata.normalize("NFD", NAME)
+PAGE = unicodedata.normalize("NFC", "xiamenribao/2026/03/20/café.html")
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -77,3 +85,86 @@ def test_build_leaves_out_posts_dated_in_the_future(tmp_path: Path) -> None:
     # Then only the January posts are built; the rest wait for their date
     assert len(report.published) == 4 and len(report.scheduled) == 8
     assert not list(tmp_path.glob("category/*/2026-02.html"))
+
+
+def folder_with_both_spellings(
+    root: Path, post_text: PostFactory, nfd_later_by: int
+) -> tuple[Path, str, str]:
+    """A posts folder holding café.md as NFC (title 第一版) and as NFD (title 第二版), the NFD
+    file's mtime `nfd_later_by` seconds after the NFC one's."""
+    src = root / "posts"
+    src.mkdir()
+    first, second = post_text(title="第一版"), post_text(title="第二版")
+    (src / NFC).write_text(first, encoding="utf-8")
+    (src / NFD).write_text(second, encoding="utf-8")
+    os.utime(src / NFC, (1_780_000_000, 1_780_000_000))
+    os.utime(src / NFD, (1_780_000_000 + nfd_later_by, 1_780_000_000 + nfd_later_by))
+    return src, first, second
+
+
+@pytest.mark.parametrize(("nfd_later_by", "live"), [(1, "第二版"), (0, "第一版"), (-1, "第一版")])
+def test_a_folder_build_merges_two_spellings_of_a_name_as_the_pipeline_does(
+    local: Harness, post_text: PostFactory, tmp_path: Path, nfd_later_by: int, live: str
+) -> None:
+    # Given café.md as NFC and as NFD in one folder, the NFD file modified later, at the same
+    # second, or earlier
+    src, first, second = folder_with_both_spellings(tmp_path, post_text, nfd_later_by)
+    files_ = list(source_files(src))
+    sources = [(key, path.read_bytes()) for key, path in files_]
+    # When the folder is built, and the same two files are uploaded to the pipeline on moto
+    # with the same order of LastModified
+    report = build_site(
+        sources, ROOT / "templates", tmp_path / "built", jobs=1, modified=source_times(files_)
+    )
+    older, newer = (NFC, first), (NFD, second)
+    if nfd_later_by < 0:
+        older, newer = (NFD, second), (NFC, first)
+    local.upload(*older)
+    local.drain()
+    if nfd_later_by:
+        local.upload_a_second_later(*newer)
+    else:
+        local.upload(*newer)
+    local.drain()
+    # Then the build publishes one post under the NFC key, from the spelling modified last
+    # (within one second, NFC), with the pipeline's warning naming both spellings
+    assert [record.source_key for record in report.published] == [f"posts/{NFC}"]
+    page = (tmp_path / "built" / PAGE).read_text(encoding="utf-8")
+    assert live in page and ({"第一版", "第二版"} - {live}).pop() not in page
+    record = local.state(NFC).record
+    assert record is not None
+    assert report.warnings[f"posts/{NFC}"] == list(record.warnings)
+    assert "one file name written with different Unicode code points" in record.warnings[0]
+    # And the site is the pipeline's, byte for byte
+    (tmp_path / "pipeline").mkdir()
+    for key, body in local.site().items():
+        target = tmp_path / "pipeline" / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+    assert_same_site(tmp_path / "built", tmp_path / "pipeline")
+
+
+def test_a_folder_build_names_both_spellings_in_the_rejection_of_a_broken_one(
+    tmp_path: Path, post_text: PostFactory
+) -> None:
+    # Given the NFD spelling, modified later, is broken
+    src, _, _ = folder_with_both_spellings(tmp_path, post_text, 1)
+    (src / NFD).write_text("---\ntitle: \n---\nbody\n", encoding="utf-8")
+    os.utime(src / NFD, (1_780_000_001, 1_780_000_001))
+    # When the folder is built through the command
+    assert main(["build", str(src), "--out", str(tmp_path / "out"), "--project", str(ROOT)]) == 0
+    # Then the one post (NFC key) is rejected for its title and the spellings are named, and
+    # no page is built for it
+    files_ = list(source_files(src))
+    report = build_site(
+        [(key, path.read_bytes()) for key, path in files_],
+        ROOT / "templates",
+        tmp_path / "again",
+        jobs=1,
+        modified=source_times(files_),
+    )
+    (rejection,) = report.rejected
+    assert rejection.source_key == f"posts/{NFC}"
+    assert [problem.field for problem in rejection.problems] == ["title", "file name"]
+    assert f"the one uploaded last is the post: posts/{NFD}" in rejection.message
+    assert not (tmp_path / "out" / PAGE).exists() and not report.published

@@ -927,7 +927,7 @@ def build_command(args: argparse.Namespace) -> int:
     import shutil
     import time
 
-    from pressroom_dev.folder import build_site, source_files
+    from pressroom_dev.folder import build_site, source_files, source_times
 
     if not args.src.is_dir():
         raise CommandFailed(
@@ -938,10 +938,12 @@ def build_command(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise CommandFailed(f"--out {args.out} is a file: pass a folder for the site")
     started = time.perf_counter()
-    sources = [(key, path.read_bytes()) for key, path in source_files(args.src)]
+    files = list(source_files(args.src))
+    sources = [(key, path.read_bytes()) for key, path in files]
     if args.out.exists():
         shutil.rmtree(args.out)
-    report = build_site(sources, args.project / "templates", args.out, args.jobs)
+    modified = source_times(files)  # a file's mtime stands for its upload's LastModified
+    report = build_site(sources, args.project / "templates", args.out, args.jobs, modified=modified)
     elapsed = time.perf_counter() - started
     print(
         f"built {len(report.published)} posts into {report.pages} pages in {elapsed:.2f} s; "

@@ -8,7 +8,8 @@ It is the migration path from a Jekyll `_posts` folder and the oracle of the con
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -293,6 +294,53 @@ def source_files(src_dir: Path) -> Iterator[tuple[str, Path]]:
             yield "posts/" + path.relative_to(src_dir).as_posix(), path
 
 
+def modified_time(path: Path) -> datetime:
+    """A file's modification time as S3 would give it as LastModified: UTC, whole seconds."""
+    return datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
+
+
+def source_times(files: Iterable[tuple[str, Path]]) -> dict[str, datetime]:
+    """{source key: modified_time} of (source key, path) pairs, such as source_files gives."""
+    return {key: modified_time(path) for key, path in files}
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def live_spelling(keys: Iterable[str], modified: Mapping[str, datetime]) -> str:
+    """Of the spellings of one file name (keys that differ only in Unicode normalization), the
+    one that is the post, as the pipeline chooses it: the one uploaded last (S3's
+    LastModified, whole seconds; a key without a time counts as oldest), and within one
+    second the NFC spelling, then the NFD one."""
+
+    def rank(key: str) -> tuple[datetime, bool, bool]:
+        identity = post_identity(key)
+        nfd = unicodedata.normalize("NFD", identity)
+        return modified.get(key, _NEVER), key == identity, key == nfd
+
+    return max(sorted(keys), key=rank)
+
+
+def merged_spellings(
+    sources: Iterable[tuple[str, bytes]], modified: Mapping[str, datetime] | None = None
+) -> tuple[list[tuple[str, bytes]], dict[str, PostProblem]]:
+    """The sources as the pipeline sees them: one post per file name, under its NFC spelling
+    (events.post_identity), with the bytes of its live spelling (live_spelling); and, for each
+    name found in several spellings, the problem naming them all that the pipeline adds to
+    the post's warnings (or to its rejection's problems)."""
+    groups: dict[str, dict[str, bytes]] = {}
+    for key, raw in sources:
+        groups.setdefault(post_identity(key), {})[key] = raw
+    merged: list[tuple[str, bytes]] = []
+    notices: dict[str, PostProblem] = {}
+    for identity, spelled in groups.items():
+        live = live_spelling(spelled, modified or {})
+        merged.append((identity, spelled[live]))
+        if len(spelled) > 1:
+            notices[identity] = PostProblem("file name", *spelling_notice(live, spelled))
+    return sorted(merged), notices
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """What `pressroom check` found in one file: its URL, or the problems that reject it."""
@@ -319,11 +367,19 @@ def check_sources(
     sources: Iterable[tuple[str, str, bytes]],
     renderer: SiteRenderer,
     now: datetime | None = None,
+    modified: Mapping[str, datetime] | None = None,
 ) -> list[CheckResult]:
     """Validate (path, source key, bytes) as the pipeline would, without AWS: every problem of
     every file, and files of this set claiming one URL: the rule of the pipeline gives it to
-    the post dated earlier (ties: the smaller source key), and the others would wait."""
+    the post dated earlier (ties: the smaller source key), and the others would wait. Of the
+    spellings of one file name, the post is the one `modified` (source key: LastModified)
+    dates last; without it, the one whose file was modified last (to the second)."""
     now = now or datetime.now(UTC)
+    sources = list(sources)
+    if modified is None:
+        modified = {
+            key: modified_time(Path(path)) for path, key, _ in sources if Path(path).is_file()
+        }
     results: list[CheckResult] = []
     owners: dict[str, Claim] = {}
     for path, key, raw in sources:
@@ -349,13 +405,16 @@ def check_sources(
         else result
         for result in results
     ]
-    return _spellings_checked(claimed)
+    return _spellings_checked(claimed, modified)
 
 
-def _spellings_checked(results: list[CheckResult]) -> list[CheckResult]:
+def _spellings_checked(
+    results: list[CheckResult], modified: Mapping[str, datetime]
+) -> list[CheckResult]:
     """Files of the set whose names differ only in Unicode normalization (NFC, NFD) are one
-    post to the pipeline, which publishes the spelling uploaded last: each other spelling is
-    reported, in the pipeline's words, naming both, and does not conflict with its twin."""
+    post to the pipeline, which publishes the spelling uploaded last (live_spelling): each
+    other spelling is reported, in the pipeline's words, naming both, and does not conflict
+    with its twin."""
     groups: dict[str, list[CheckResult]] = {}
     for result in results:
         groups.setdefault(post_identity(result.source_key), []).append(result)
@@ -366,7 +425,7 @@ def _spellings_checked(results: list[CheckResult]) -> list[CheckResult]:
         if len(keys) < 2:
             checked.append(result)
             continue
-        last = group[-1].source_key  # uploaded last by `pressroom publish`
+        last = live_spelling(keys, modified)
         paths = {twin.path for twin in group}
         problems = tuple(  # a spelling does not conflict with its own twin
             problem
@@ -389,10 +448,13 @@ def build_site(
     out_dir: Path,
     jobs: int = 0,
     now: datetime | None = None,
+    modified: Mapping[str, datetime] | None = None,
 ) -> BuildReport:
     """Render every source and every index page into out_dir. Where files claim one URL, the
     one dated earlier keeps it (ties: the smaller source key) and the others wait, as in the
-    pipeline; posts dated after `now` are left out."""
+    pipeline; posts dated after `now` are left out. A file name in several Unicode spellings
+    is one post under its NFC spelling, from the spelling `modified` (source key: S3's
+    LastModified, or a file's modified_time) dates last (merged_spellings)."""
     now = now or datetime.now(UTC)
     renderer = SiteRenderer.from_directory(templates_dir)
     check_commit_fits(renderer.config.limits.max_categories, renderer.config.limits.max_tags)
@@ -400,7 +462,7 @@ def build_site(
     site = FolderSite(out_dir)
     report = BuildReport()
     jobs = jobs or os.cpu_count() or 1
-    work = sorted(sources)
+    work, notices = merged_spellings(sources, modified)
     if jobs > 1 and len(work) > 1:
         chunk = max(1, len(work) // (jobs * 4))
         with ProcessPoolExecutor(
@@ -415,6 +477,9 @@ def build_site(
     valid: list[tuple[Post, PostRecord, RenderedPage | str]] = []
     for key, post, page_or_message, problems in results:
         if post is None:
+            if key in notices:  # the pipeline's rejection names the spellings too
+                problems = [*problems, notices[key]]
+                page_or_message = InvalidPost(key, problems).report()
             repository.reject(Rejection(key, "", None, str(page_or_message), tuple(problems)))
             continue
         record = post_record(post, "", None, renderer.config)
@@ -444,6 +509,8 @@ def build_site(
         site.put_page(key, page)
     for post in posts:
         warnings = broken_links(post, renderer.urls, repository)
+        if post.source_key in notices:  # first, as in the pipeline's record
+            warnings = [str(notices[post.source_key]), *warnings]
         if warnings:
             report.warnings[post.source_key] = warnings
     IndexBuilder(renderer, site, repository).build(pages.every_page(repository, renderer.config))
