@@ -188,8 +188,13 @@ def test_lock_says_how_it_was_made_and_targets_the_template_runtime() -> None:
     version = re.search(r"--python-version (\S+)", command[1])
     platform = re.search(r"--python-platform (\S+)", command[1])
     assert version and platform, command[1]
-    assert runtime == f"python{version[1]}" == core["Metadata"]["BuildMethod"]
+    assert runtime == f"python{version[1]}"
     assert core["Properties"]["CompatibleRuntimes"] == [runtime]
+    # The layer's Makefile installs and compiles for that same Python.
+    assert core["Metadata"]["BuildMethod"] == "makefile"
+    makefile = (ROOT / "layers" / "core" / "Makefile").read_text(encoding="utf-8")
+    assert re.search(rf"^PYTHON \?= {re.escape(runtime)}$", makefile, re.M), makefile
+    assert f"--python-version {version[1]} " in makefile
     arch = core["Properties"]["CompatibleArchitectures"]
     assert arch == ["x86_64"] and platform[1].startswith("x86_64-manylinux")
 
