@@ -5,9 +5,14 @@ golden comparison shows the diff), as it does those of tests and conftest files.
 one by one, except that the tests sharing an expensive fixture go to one worker together (each
 worker would build its own): the e2e tier (one `pressroom serve`, its log at a fixed path), the
 tests of the one `sam build`, and each module whose tests share a module-scoped fixture.
+
+Tests marked `scale` (the fan-out over 10,000 posts, several minutes) are opt-in: they are
+collected only when PRESSROOM_REBUILD_POSTS is set, so that a normal run reports no skip.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -35,7 +40,12 @@ def xdist_group(item: pytest.Item) -> str | None:
 
 # Before xdist's own hook, which reads the groups.
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("PRESSROOM_REBUILD_POSTS"):
+        opt_in = [item for item in items if item.get_closest_marker("scale") is not None]
+        if opt_in:
+            items[:] = [item for item in items if item.get_closest_marker("scale") is None]
+            config.hook.pytest_deselected(items=opt_in)
     for item in items:
         group = xdist_group(item)
         if group is not None:

@@ -173,7 +173,7 @@ def test_a_part_that_fails_is_retried_and_the_job_finishes(
 SCALE = int(os.environ.get("PRESSROOM_REBUILD_POSTS", "0"))
 
 
-@pytest.mark.skipif(not SCALE, reason="opt-in: PRESSROOM_REBUILD_POSTS=10000")
+@pytest.mark.scale
 def test_a_fanned_out_rebuild_of_many_posts(
     local: Harness, post_text: PostFactory, tmp_path: Path
 ) -> None:
