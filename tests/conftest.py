@@ -6,17 +6,34 @@ one by one, except that the tests sharing an expensive fixture go to one worker 
 worker would build its own): the e2e tier (one `pressroom serve`, its log at a fixed path), the
 tests of the one `sam build`, and each module whose tests share a module-scoped fixture.
 
+Every botocore session of the test process shares one loader, so that a service's model is
+read from disk and parsed once per process rather than once per client's session (a test's
+local stack makes a session per function).
+
 Tests marked `scale` (the fan-out over 10,000 posts, several minutes) are opt-in: they are
 collected only when PRESSROOM_REBUILD_POSTS is set, so that a normal run reports no skip.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Iterator
 
+import botocore.loaders
+import botocore.session
 import pytest
 
 pytest.register_assert_rewrite("support")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_botocore_loader() -> Iterator[None]:
+    shared = functools.lru_cache(maxsize=None)(botocore.loaders.create_loader)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        yield
+
 
 # Session-scoped fixtures too expensive to build once per worker: their tests share a worker.
 SHARED_SESSION_FIXTURES = {"sam_build", "pressroom"}
