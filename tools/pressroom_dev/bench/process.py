@@ -1,0 +1,90 @@
+"""A command's wall time and the peak resident memory of its whole process tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROC = Path("/proc")
+SAMPLE_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class TreeRun:
+    seconds: float
+    peak_rss: int  # bytes: the largest sum of VmRSS over the process and its descendants
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _parents() -> dict[int, int]:
+    """pid → parent pid of every process (from /proc/<pid>/stat)."""
+    found = {}
+    for entry in os.scandir(PROC):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (PROC / entry.name / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces: fields follow the last ')'.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        found[int(entry.name)] = int(fields[1])
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in (PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss(root: int) -> int:
+    """The resident memory of `root` and every process below it, in bytes."""
+    parents = _parents()
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _rss(pid)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def run_tree(
+    args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> TreeRun:
+    """Run `args` to its end, sampling the process tree's resident memory every 50 ms (so a peak
+    shorter than that can be missed; the sum counts pages shared between processes once per
+    process, as `ps` would)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(process.pid))
+            done.wait(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return TreeRun(seconds, peak, process.returncode, stdout, stderr)
