@@ -119,6 +119,8 @@ def test_a_folder_build_merges_two_spellings_of_a_name_as_the_pipeline_does(
     older, newer = (NFC, first), (NFD, second)
     if nfd_later_by < 0:
         older, newer = (NFD, second), (NFC, first)
+    assert local.s3_clock is not None
+    local.s3_clock.hold()  # "the same second" must not straddle a second of the real clock
     local.upload(*older)
     local.drain()
     if nfd_later_by:

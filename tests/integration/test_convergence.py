@@ -20,8 +20,10 @@ from __future__ import annotations
 import os
 import random
 import threading
+import unicodedata
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +36,48 @@ from moto import mock_aws
 
 from pressroom.composition import pipeline_from_settings
 from pressroom.config import Settings
+from pressroom.content import parse_post
+from pressroom.errors import InvalidPost
+from pressroom.render import SiteRenderer
 from pressroom_dev.folder import build_site
 from pressroom_dev.stack import LambdaContext, LocalStack
 from support.aws import REGION
+from support.clock import S3Clock
 from support.events import sqs_event
 from support.harness import Harness
 from support.paths import ROOT
 
-NAMES = ["2026-01-05-alpha.md", "2026-02-10-beta.md", "2026-02-11-gamma.md", "2026-03-01-delta.md"]
+CAFE = "2026-03-01-café.md"
+# The last two are one file name in two Unicode spellings (NFC, then NFD): one post.
+NAMES = [
+    "2026-01-05-alpha.md",
+    "2026-02-10-beta.md",
+    "2026-02-11-gamma.md",
+    "2026-03-01-delta.md",
+    unicodedata.normalize("NFC", CAFE),
+    unicodedata.normalize("NFD", CAFE),
+]
 TITLES = ["港口吞吐量创新高", "地铁6号线开通", "银行年报发布", "汇率中间价上调"]
 DATES = ["2026-01-31 23:30:00 +0800", "2026-02-01 00:30:00 +0800", "2026-02-15 10:00:00", None]
-CATEGORIES = ["xiamenribao", "cailianshe", "CaiLianShe kuaixun", "[zhengquanshibao, shichang]", ""]
+# Look-alike names among them: `C++`, `C#` and `C`, `R&D` and `R-D` are five categories.
+CATEGORIES = [
+    "xiamenribao",
+    "cailianshe",
+    "CaiLianShe kuaixun",
+    "[zhengquanshibao, shichang]",
+    "",
+    '"C++"',
+    '"C#"',
+    "C",
+    '"R&D"',
+    "R-D",
+]
+# Uploads an editor gets an error for: the file's newest valid version stays live.
+BROKEN = [
+    '---\ntitle: "港口"创新"高"\ndate: 2026-01-31 23:30:00 +0800\n---\n<p>正文</p>\n',
+    "---\ndate: 2026-02-15 10:00:00\ncategories: xiamenribao\n---\n<p>没有标题</p>\n",
+    '---\ntitle: "日期错误"\ndate: 2026-02-30 10:00:00\n---\n<p>正文</p>\n',
+]
 TAGS = ["厦门日报新闻", "", "财联社新闻"]
 
 # A permalink: False (the site's pattern), True (one of the file's own), or one of a pool
@@ -76,11 +109,22 @@ operations = st.tuples(
                 st.fixed_dictionaries({"to": name_index, "copy_first": st.booleans()}),
             ),
             st.tuples(st.just("swap"), name_index, st.fixed_dictionaries({"with": name_index})),
+            st.tuples(
+                st.just("break"),
+                name_index,
+                st.fixed_dictionaries({"text": st.sampled_from(BROKEN)}),
+            ),
+            st.tuples(
+                st.just("expire"), name_index, st.fixed_dictionaries({"count": st.integers(1, 3)})
+            ),
+            st.tuples(st.just("later"), name_index, st.none()),
         ),
-        max_size=5,
+        max_size=6,
     ),
 ).map(lambda parts: parts[0] + parts[1])
 
+
+RENDERER = SiteRenderer.from_directory(ROOT / "templates")
 
 JAN, FEB = "2026-01-31 23:30:00 +0800", "2026-02-15 10:00:00"
 
@@ -184,8 +228,11 @@ class Delivery:
         self.rng.shuffle(plan)
         queue = deque((message, 0) for message in plan)
         dead: list[dict[str, Any]] = []
+        redrives = 0
         while queue or dead:
             if not queue:  # redrive the dead-letter queue
+                redrives += 1
+                assert redrives <= 20, f"{len(dead)} messages fail on every redrive"
                 queue.extend((message, 0) for message in dead)
                 dead.clear()
             batch = [queue.popleft() for _ in range(min(len(queue), self.rng.randint(1, 4)))]
@@ -290,14 +337,74 @@ def site_files(harness: Harness) -> dict[str, bytes]:
     return harness.site()
 
 
-def source_objects(harness: Harness) -> list[tuple[str, bytes]]:
+# Each key's versions and delete markers in the order they were made (S3's listing gives the
+# two kinds apart, LastModified has whole seconds): the test records what it does.
+History = dict[str, list[str]]
+
+
+def object_versions(harness: Harness, key: str, history: History) -> list[dict[str, Any]]:
+    """The versions of one key that still exist, newest first; a delete marker has Body None."""
     s3, bucket = harness.s3, harness.settings.source_bucket
-    keys = [
+    listed: dict[str, dict[str, Any]] = {}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+        for entry in page.get("Versions", []):
+            if entry["Key"] == key:
+                got = s3.get_object(Bucket=bucket, Key=key, VersionId=entry["VersionId"])
+                listed[entry["VersionId"]] = {**entry, "Body": got["Body"].read()}
+        for entry in page.get("DeleteMarkers", []):
+            if entry["Key"] == key:
+                listed[entry["VersionId"]] = {**entry, "Body": None}
+    assert set(listed) <= set(history.get(key, [])), f"{key}: versions the test did not make"
+    return [listed[v] for v in reversed(history.get(key, [])) if v in listed]
+
+
+def _valid(key: str, body: bytes) -> bool:
+    try:
+        parse_post(key, body, RENDERER.config, RENDERER.post_layouts)
+    except InvalidPost:
+        return False
+    return True
+
+
+def newest_valid(
+    harness: Harness, key: str, history: History
+) -> tuple[str, bytes, datetime] | None:
+    """The newest valid version of a key uploaded since its last delete: what the pipeline
+    shows of it (its version id, bytes and LastModified)."""
+    for version in object_versions(harness, key, history):
+        if version["Body"] is None:
+            return None
+        if _valid(key, version["Body"]):
+            return str(version["VersionId"]), version["Body"], version["LastModified"]
+    return None
+
+
+def source_objects(
+    harness: Harness, history: History
+) -> tuple[list[tuple[str, bytes]], dict[str, datetime]]:
+    """The final bucket as a full build takes it: each file's newest valid version (a broken
+    re-upload leaves the one before it live), and, of a file name in several Unicode spellings,
+    the spelling whose valid version was uploaded last (within one second, NFC)."""
+    s3, bucket = harness.s3, harness.settings.source_bucket
+    keys = {
         item["Key"]
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="posts/")
-        for item in page.get("Contents", [])
-    ]
-    return [(key, s3.get_object(Bucket=bucket, Key=key)["Body"].read()) for key in keys]
+        for page in s3.get_paginator("list_object_versions").paginate(
+            Bucket=bucket, Prefix="posts/"
+        )
+        for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+    }
+    chosen: dict[str, tuple[str, bytes, datetime]] = {}
+    for key in sorted(keys):
+        found = newest_valid(harness, key, history)
+        if found is None:
+            continue
+        identity = unicodedata.normalize("NFC", key)
+        rank = (found[2], key == identity)
+        held = chosen.get(identity)
+        if held is None or rank > (held[2], held[0] == identity):
+            chosen[identity] = (key, found[1], found[2])
+    sources = [(key, body) for key, body, _ in chosen.values()]
+    return sources, {key: modified for key, _, modified in chosen.values()}
 
 
 def differences(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[str]:
@@ -311,9 +418,28 @@ def differences(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[st
     ]
 
 
-def apply(harness: Harness, ops: list[tuple[str, int, dict[str, Any] | None]]) -> None:
-    """Do the operations on the source bucket, as editors and `aws s3` would."""
+def apply(
+    harness: Harness,
+    ops: list[tuple[str, int, dict[str, Any] | None]],
+    clock: S3Clock,
+    history: History,
+) -> bool:
+    """Do the operations on the source bucket, as editors, `aws s3` and the bucket's lifecycle
+    rule would, recording each key's versions in `history`; whether the version a post showed
+    (its newest valid one) expired."""
     s3, bucket = harness.s3, harness.settings.source_bucket
+    expired_live = False
+
+    def made(index: int, response: dict[str, Any]) -> None:
+        if "VersionId" in response:  # moto makes no delete marker for a key it does not hold
+            history.setdefault(f"posts/{NAMES[index]}", []).append(str(response["VersionId"]))
+
+    def upload(index: int, body: str | bytes) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        made(index, s3.put_object(Bucket=bucket, Key=f"posts/{NAMES[index]}", Body=data))
+
+    def delete(index: int) -> None:
+        made(index, s3.delete_object(Bucket=bucket, Key=f"posts/{NAMES[index]}"))
 
     def current(index: int) -> tuple[str, bytes] | None:
         key = f"posts/{NAMES[index]}"
@@ -324,25 +450,42 @@ def apply(harness: Harness, ops: list[tuple[str, int, dict[str, Any] | None]]) -
         return str(head["VersionId"]), s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
     for action, index, argument in ops:
+        key = f"posts/{NAMES[index]}"
         if action == "put":
             assert argument is not None
-            harness.upload(NAMES[index], post_text(NAMES[index], argument))
+            upload(index, post_text(NAMES[index], argument))
+        elif action == "break":  # an upload the pipeline rejects
+            assert argument is not None
+            event("an invalid upload")
+            upload(index, argument["text"])
+        elif action == "later":  # the next uploads have a later LastModified (whole seconds)
+            clock.advance(1)
+        elif action == "expire":  # NoncurrentVersionExpiration: the oldest noncurrent go first
+            assert argument is not None
+            before = newest_valid(harness, key, history)
+            versions = object_versions(harness, key, history)
+            noncurrent = [v for v in versions if not v["IsLatest"] and v["Body"] is not None]
+            for version in noncurrent[::-1][: argument["count"]]:
+                s3.delete_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])
+            if before is not None and newest_valid(harness, key, history) != before:
+                event("the live version of a post expired")
+                expired_live = True
         elif action == "delete":
-            harness.delete(NAMES[index])
+            delete(index)
         elif action == "rename":  # `aws s3 mv`: CopyObject and DeleteObject
             assert argument is not None
             found, target = current(index), argument["to"]
             if found is None or target == index:
                 continue
-            source = {"Bucket": bucket, "Key": f"posts/{NAMES[index]}", "VersionId": found[0]}
+            source = {"Bucket": bucket, "Key": key, "VersionId": found[0]}
             copy = {"Bucket": bucket, "Key": f"posts/{NAMES[target]}", "CopySource": source}
             event("a rename by copy and delete")
             if argument["copy_first"]:
-                s3.copy_object(**copy)
-                harness.delete(NAMES[index])
+                made(target, s3.copy_object(**copy))
+                delete(index)
             else:
-                harness.delete(NAMES[index])
-                s3.copy_object(**copy)
+                delete(index)
+                made(target, s3.copy_object(**copy))
         else:  # swap two files' contents (each takes the other's URL, date and text)
             assert argument is not None
             other = argument["with"]
@@ -350,8 +493,9 @@ def apply(harness: Harness, ops: list[tuple[str, int, dict[str, Any] | None]]) -
             if mine is None or theirs is None or other == index:
                 continue
             event("a swap of two files")
-            harness.upload(NAMES[index], theirs[1])
-            harness.upload(NAMES[other], mine[1])
+            upload(index, theirs[1])
+            upload(other, mine[1])
+    return expired_live
 
 
 def run_scenario(
@@ -392,13 +536,19 @@ def run_scenario(
             send(changes)
 
         build.requeue.send = counted  # type: ignore[method-assign]
-        apply(harness, ops)
+        history: History = {}
+        with pytest.MonkeyPatch.context() as patch:
+            expired_live = apply(harness, ops, S3Clock().install(patch), history)
         if threads:
             deliver_concurrently(harness, faults, rng, harness.take_messages(), threads)
         else:
             Delivery(harness, rng).run(harness.take_messages())
+        if expired_live:  # nothing tells the pipeline: the daily reconcile finds it
+            harness.invoke("RebuildFunction", {"mode": "reconcile"})
+            Delivery(harness, rng).run(harness.take_messages())
         actual = site_files(harness)
-        report = build_site(source_objects(harness), ROOT / "templates", out, jobs=1)
+        sources, modified = source_objects(harness, history)
+        report = build_site(sources, ROOT / "templates", out, jobs=1, modified=modified)
         assert not report.rejected
         if report.waiting:
             event("a post waits for a URL at the end")
@@ -499,6 +649,49 @@ def run_scenario(
     ],
     seed=5,
     fault_rate=0.1,
+)
+@example(  # a spelling's valid post, the other spelling's broken upload, then the first deleted
+    ops=[
+        ("put", 4, post_variant("港口吞吐量创新高", JAN, "xiamenribao")),
+        ("later", 0, None),
+        ("break", 5, {"text": BROKEN[0]}),
+        ("later", 0, None),
+        ("delete", 4, None),
+    ],
+    seed=2,
+    fault_rate=0.0,
+)
+@example(  # the newest valid version is in the spelling uploaded first
+    ops=[
+        ("put", 5, post_variant("地铁6号线开通", FEB, '"C++"')),
+        ("later", 0, None),
+        ("put", 4, post_variant("港口吞吐量创新高", JAN, '"C#"')),
+        ("later", 0, None),
+        ("break", 5, {"text": BROKEN[1]}),
+        ("delete", 4, None),
+    ],
+    seed=4,
+    fault_rate=0.03,
+)
+@example(  # a broken re-upload of a live post, then its live version expires
+    ops=[
+        ("put", 0, post_variant("港口吞吐量创新高", JAN, '"R&D"')),
+        ("put", 1, post_variant("地铁6号线开通", FEB, "R-D")),
+        ("break", 0, {"text": BROKEN[2]}),
+        ("expire", 0, {"count": 1}),
+    ],
+    seed=6,
+    fault_rate=0.1,
+)
+@example(  # a broken re-upload, then a rename of the broken file onto another
+    ops=[
+        ("put", 0, post_variant("港口吞吐量创新高", JAN, "C")),
+        ("put", 1, post_variant("地铁6号线开通", FEB, '"C++"')),
+        ("break", 0, {"text": BROKEN[0]}),
+        ("rename", 0, {"to": 1, "copy_first": True}),
+    ],
+    seed=8,
+    fault_rate=0.03,
 )
 def test_the_site_converges_to_a_full_build(
     aws_environment: None,

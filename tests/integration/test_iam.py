@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,6 +25,7 @@ from moto import mock_aws
 from pressroom_dev import iam
 from pressroom_dev.stack import LocalStack
 from support.aws import LOCAL_ENVIRONMENT, REGION
+from support.clock import S3Clock
 from support.events import sqs_event
 from support.harness import FunctionPipelines, Harness
 from support.paths import ROOT
@@ -42,6 +44,7 @@ ENABLES: dict[str, dict[str, str]] = {
         "WriteSite": "s3:GetObject",  # HeadObject: the post page's content hash
         "ReadWriteReports": "s3:PutObject",  # a rejected post's report
         "ReadWritePosts": "dynamodb:Query",  # loading the post's items
+        "ListPostVersions": "s3:ListBucketVersions",  # a broken upload of another spelling
     },
     "BuildIndexesFunction": {
         "ReadPosts": "dynamodb:Query",  # the listings
@@ -61,6 +64,7 @@ ENABLES: dict[str, dict[str, str]] = {
         "ReconcilePosts": "dynamodb:Scan",  # every post record
         "InvalidateSite": "cloudfront:CreateInvalidation",  # the outbox, after the run
         "SendRebuildMessages": "sqs:SendMessage",  # the rebuild job's first plan step
+        "ListPostVersions": "s3:ListBucketVersions",  # a lost broken upload of a spelling
     },
 }
 # Statements that Lambda uses for the event source mapping: without them, creating the
@@ -78,6 +82,14 @@ UNEXERCISED = {
         "it turns S3's 403 for a missing key into 404, which the local stack does not emulate"
     ),
 }
+
+
+def nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
+def nfd(name: str) -> str:
+    return unicodedata.normalize("NFD", name)
 
 
 def statement_key(function: str, statement: iam.Statement) -> str:
@@ -143,6 +155,11 @@ def render_post_scenario(local: Harness) -> None:
     deliver(local)
     local.delete(f"2026-03-20-a{n}.md")
     deliver(local)
+    # One file name in two Unicode spellings, the one uploaded last broken
+    local.upload(nfc(f"2026-03-22-café{n}.md"), post_text(title=f"咖啡{n}"))
+    deliver(local)
+    local.upload_a_second_later(nfd(f"2026-03-22-café{n}.md"), BROKEN)
+    deliver(local)
 
 
 def build_indexes_scenario(local: Harness) -> None:
@@ -175,6 +192,8 @@ def rebuild_scenario(local: Harness) -> None:
     local.upload(f"2026-03-21-broken{n}.md", BROKEN)
     local.upload(f"2099-01-01-future{n}.md", post_text(title=f"未来{n}", date="2099-01-01"))
     local.delete(f"2026-03-20-gone{n}.md")
+    local.upload(nfc(f"2026-03-22-café{n}.md"), post_text(title=f"咖啡{n}"))
+    local.upload_a_second_later(nfd(f"2026-03-22-café{n}.md"), BROKEN)
     local.take_messages()  # every one of these notifications is lost
     attempt(local, "RebuildFunction", {"mode": "reconcile", "workers": 2})
     # Then a rebuild: the reconcile finds nothing, and the job's messages are delivered
@@ -195,13 +214,14 @@ def stacks() -> Iterator[dict[str, Harness]]:
     saved = {name: os.environ.get(name) for name in [*LOCAL_ENVIRONMENT, "POWERTOOLS_LOG_LEVEL"]}
     os.environ.update(LOCAL_ENVIRONMENT | {"POWERTOOLS_LOG_LEVEL": "CRITICAL"})
     try:
-        with mock_aws():
+        with mock_aws(), pytest.MonkeyPatch.context() as patch:
+            clock = S3Clock().install(patch)
             harnesses = {}
             for function in FUNCTIONS:
                 session = boto3.session.Session(region_name=REGION)
                 stack = LocalStack(ROOT, session, stack_name=f"iam-{function.lower()[:5]}")
                 stack.create()
-                harnesses[function] = Harness(stack, FunctionPipelines.of(stack), session)
+                harnesses[function] = Harness(stack, FunctionPipelines.of(stack), session, clock)
             yield harnesses
     finally:
         for name, value in saved.items():
@@ -267,6 +287,8 @@ def test_the_full_policy_lets_every_scenario_through(
         assert local.state(f"2099-01-01-c{n}.md").record.status == "scheduled"
         assert local.state(f"2026-03-20-a{n}.md").record.status == "deleted"
         assert len(local.stack.schedules()) == 1
+        assert local.state(nfc(f"2026-03-22-café{n}.md")).record.live
+        assert local.state(nfc(f"2026-03-22-café{n}.md")).rejection is not None
     elif function == "BuildIndexesFunction":
         n = next(_runs) - 1
         assert f"category/cat{n}.html" in site and "index.html" in site
@@ -277,6 +299,8 @@ def test_the_full_policy_lets_every_scenario_through(
         assert local.state(f"2026-03-20-gone{n}.md").record.status == "deleted"
         assert local.state(f"2026-03-21-broken{n}.md").rejection is not None
         assert local.state(f"2099-01-01-future{n}.md").record.status == "scheduled"
+        assert local.state(nfc(f"2026-03-22-café{n}.md")).record.live
+        assert local.state(nfc(f"2026-03-22-café{n}.md")).rejection is not None
 
 
 def exercised(kind: str) -> list[Any]:
@@ -547,8 +571,8 @@ def test_an_operation_missing_from_the_table_is_an_error(stacks: dict[str, Harne
     """Given a function's client, when it makes a call the table has no row for, then the call
     fails before it is sent, naming the table to extend."""
     client = stacks["RenderPostFunction"].pipeline.publish.source.client
-    with pytest.raises(iam.UnmappedOperation, match="s3:ListObjectVersions"):
-        client.list_object_versions(Bucket="any")
+    with pytest.raises(iam.UnmappedOperation, match="s3:ListMultipartUploads"):
+        client.list_multipart_uploads(Bucket="any")
 
 
 def test_a_denied_call_fails_as_aws_answers_it(stacks: dict[str, Harness]) -> None:

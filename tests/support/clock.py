@@ -20,9 +20,15 @@ class S3Clock:
 
     def __init__(self) -> None:
         self.offset = datetime.timedelta(0)
+        self.held: datetime.datetime | None = None
 
     def now(self) -> datetime.datetime:
-        return utcnow() + self.offset
+        return (self.held or utcnow()) + self.offset
+
+    def hold(self) -> None:
+        """Stop the clock at the start of the current second: later uploads share one
+        LastModified until the test advances it."""
+        self.held = utcnow().replace(microsecond=0)
 
     def advance(self, seconds: float) -> None:
         self.offset += datetime.timedelta(seconds=seconds)

@@ -315,6 +315,11 @@ def _list_bucket(params: Params, keys: TableKeys) -> list[Request]:
     return [Request("s3:ListBucket", s3_bucket_arn(params["Bucket"]), context)]
 
 
+def _list_versions(params: Params, keys: TableKeys) -> list[Request]:
+    context = {"s3:prefix": params["Prefix"]} if "Prefix" in params else {}
+    return [Request("s3:ListBucketVersions", s3_bucket_arn(params["Bucket"]), context)]
+
+
 def _leading_key(table: str, key: Mapping[str, Any] | None, keys: TableKeys) -> list[str]:
     """The partition key value of one item (dynamodb:LeadingKeys), if the table's is known."""
     attribute = keys.get(table)
@@ -522,6 +527,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             "arn:aws:s3:::<bucket>",
             S3_REF,
             _list_bucket,
+        ),
+        Operation(
+            "s3",
+            "ListObjectVersions",
+            "s3:ListBucketVersions (condition key s3:prefix = Prefix)",
+            "arn:aws:s3:::<bucket>",
+            S3_REF,
+            _list_versions,
         ),
         # DynamoDB: a transaction is authorized item by item, with the action of each
         # contained operation on its table; batches have actions of their own.

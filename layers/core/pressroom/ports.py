@@ -47,6 +47,12 @@ class SourceStore(Protocol):
         """Every current key under the prefix."""
         ...
 
+    def versions_since_delete(self, key: str) -> list[tuple[str, datetime]]:
+        """The versions of one key uploaded since it was last deleted, newest first, with
+        their LastModified; empty when the key is deleted. LastModified has whole seconds, so
+        a version of the same second as the delete marker counts as older, unless current."""
+        ...
+
 
 class SiteStore(Protocol):
     """The bucket the site is served from."""

@@ -61,6 +61,30 @@ class S3Source:
             raise
         return str(response.get("VersionId") or "null"), response["LastModified"]
 
+    def versions_since_delete(self, key: str) -> list[tuple[str, datetime]]:
+        versions: list[tuple[str, datetime, bool]] = []
+        newest_delete: datetime | None = None
+        paginator = self.client.get_paginator("list_object_versions")
+        with translated("s3:ListObjectVersions"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=key):
+                versions += [
+                    (str(v["VersionId"]), v["LastModified"], bool(v.get("IsLatest")))
+                    for v in page.get("Versions", [])
+                    if v["Key"] == key
+                ]
+                for marker in page.get("DeleteMarkers", []):
+                    if marker["Key"] != key:
+                        continue
+                    if marker.get("IsLatest"):
+                        return []
+                    when = marker["LastModified"]
+                    newest_delete = when if newest_delete is None else max(newest_delete, when)
+        return [
+            (version, modified)
+            for version, modified, latest in versions
+            if latest or newest_delete is None or modified > newest_delete
+        ]
+
     def list_keys(self, prefix: str) -> Iterable[str]:
         paginator = self.client.get_paginator("list_objects_v2")
         with translated("s3:ListObjectsV2"):

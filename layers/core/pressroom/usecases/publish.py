@@ -473,17 +473,59 @@ class Publisher:
             removal = SourceChange(identity, live is None, version, sequencer)
             outcome = self._apply(removal, sequencer, state, live, notice)
             if outcome is not None:
+                if outcome.result == "rejected":
+                    self._show_newest_valid(identity, notice)
                 return outcome
         raise TransientError(f"{identity}: the post kept changing while it was processed")
 
+    def _show_newest_valid(self, identity: str, notice: PostProblem | None) -> None:
+        """The spelling uploaded last is invalid: the post shows the newest valid version of
+        any of its spellings uploaded since that spelling was last deleted (the same second:
+        NFC first), or nothing; its rejection stays, so its report still says what to fix."""
+        newest: tuple[datetime, bool, str, str] | None = None
+        limit = self.config.limits.max_source_bytes
+        for spelling in spellings(identity):
+            for version, modified in self.source.versions_since_delete(spelling):
+                try:
+                    raw = self.source.read(spelling, version, limit)
+                    parse_post(identity, raw.body, self.config, self.renderer.post_layouts)
+                except (SourceMissing, InvalidPost):
+                    continue
+                rank = (modified, spelling == identity, spelling, version)
+                newest = rank if newest is None or rank > newest else newest
+                break
+        for _ in range(MAX_ATTEMPTS):
+            state = self.repository.load(identity)
+            record, rejection = state.record, state.rejection
+            shown = record.source_version if record and record.status != "deleted" else None
+            if shown == (newest[3] if newest else None) and not (record and self._reranks(record)):
+                return
+            sequencer = _next_resolved(state)
+            if newest is None:
+                change = SourceChange(identity, True, None, sequencer)
+                done = self._apply(change, sequencer, state, gone=True)
+            else:
+                change = SourceChange(identity, False, newest[3], sequencer)
+                done = self._apply(change, sequencer, state, newest[2], notice)
+            if done is not None:
+                if rejection is not None:
+                    self.repository.reject(replace(rejection, sequencer=sequencer))
+                    current = self.repository.load(identity)
+                    self.sync_report(identity, current.rejection, current.record)
+                return
+        raise TransientError(f"{identity}: the post kept changing while it was shown")
+
     def _describes(self, state: PostState, version: str | None, notice: PostProblem | None) -> bool:
         """Whether the table already shows this version of a post with several spellings (its
-        record, or its rejection), with this notice of its spellings."""
+        record, or its rejection), with this notice of its spellings, and its record has the
+        status the claims on its URL give it."""
 
         def noted(texts: list[str]) -> bool:
             return str(notice) in texts if notice else not any(SPELLINGS in t for t in texts)
 
         record, rejection = state.record, state.rejection
+        if record is not None and self._reranks(record):
+            return False
         if rejection is not None and version is not None and rejection.source_version == version:
             return noted([str(problem) for problem in rejection.problems])
         if rejection is not None:
