@@ -146,17 +146,17 @@ def test_a_folder_build_merges_two_spellings_of_a_name_as_the_pipeline_does(
     assert_same_site(tmp_path / "built", tmp_path / "pipeline")
 
 
-def test_a_folder_build_names_both_spellings_in_the_rejection_of_a_broken_one(
-    tmp_path: Path, post_text: PostFactory
+def test_a_broken_spelling_uploaded_last_leaves_the_other_one_live_as_in_the_pipeline(
+    local: Harness, tmp_path: Path, post_text: PostFactory
 ) -> None:
-    # Given the NFD spelling, modified later, is broken
-    src, _, _ = folder_with_both_spellings(tmp_path, post_text, 1)
-    (src / NFD).write_text("---\ntitle: \n---\nbody\n", encoding="utf-8")
+    # Given the NFD spelling, modified later, is broken, and the NFC one is valid
+    src, first, _ = folder_with_both_spellings(tmp_path, post_text, 1)
+    broken = "---\ntitle: \n---\nbody\n"
+    (src / NFD).write_text(broken, encoding="utf-8")
     os.utime(src / NFD, (1_780_000_001, 1_780_000_001))
-    # When the folder is built through the command
+    # When the folder is built through the command and with build_site, and the same two
+    # files are uploaded to the pipeline in that order
     assert main(["build", str(src), "--out", str(tmp_path / "out"), "--project", str(ROOT)]) == 0
-    # Then the one post (NFC key) is rejected for its title and the spellings are named, and
-    # no page is built for it
     files_ = list(source_files(src))
     report = build_site(
         [(key, path.read_bytes()) for key, path in files_],
@@ -165,8 +165,28 @@ def test_a_folder_build_names_both_spellings_in_the_rejection_of_a_broken_one(
         jobs=1,
         modified=source_times(files_),
     )
+    local.upload(NFC, first)
+    local.drain()
+    local.upload_a_second_later(NFD, broken)
+    local.drain()
+    # Then the one post (NFC key) is rejected for its title, naming both spellings, and the
+    # valid spelling stays live, saying so in its warning
     (rejection,) = report.rejected
     assert rejection.source_key == f"posts/{NFC}"
     assert [problem.field for problem in rejection.problems] == ["title", "file name"]
     assert f"the one uploaded last is the post: posts/{NFD}" in rejection.message
-    assert not (tmp_path / "out" / PAGE).exists() and not report.published
+    assert "第一版" in (tmp_path / "out" / PAGE).read_text(encoding="utf-8")
+    assert [record.source_key for record in report.published] == [f"posts/{NFC}"]
+    state = local.state(NFC)
+    assert state.rejection is not None and state.record is not None and state.record.live
+    assert [problem.field for problem in state.rejection.problems] == ["title", "file name"]
+    shown = f"it is invalid, so the site shows the last valid one: posts/{NFC}"
+    assert shown in state.record.warnings[0]
+    assert report.warnings[f"posts/{NFC}"] == list(state.record.warnings)
+    # And the site is the pipeline's, byte for byte
+    (tmp_path / "pipeline").mkdir()
+    for key, body in local.site().items():
+        target = tmp_path / "pipeline" / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+    assert_same_site(tmp_path / "again", tmp_path / "pipeline")

@@ -275,11 +275,11 @@ def _start_worker(templates_dir: str) -> None:
 Rendered = tuple[str, Post | None, RenderedPage | str, list[PostProblem]]
 
 
-def _render_file(job: tuple[str, bytes]) -> Rendered:
+def _render_file(job: tuple[str, bytes], renderer: SiteRenderer | None = None) -> Rendered:
     """(key, post, its page, []) or (key, None, the rejection's message, its problems)."""
     key, raw = job
-    assert _worker_renderer is not None
-    renderer = _worker_renderer
+    renderer = renderer or _worker_renderer
+    assert renderer is not None
     try:
         post = parse_post(key, raw, renderer.config, renderer.post_layouts)
     except InvalidPost as error:
@@ -321,24 +321,42 @@ def live_spelling(keys: Iterable[str], modified: Mapping[str, datetime]) -> str:
     return max(sorted(keys), key=rank)
 
 
+@dataclass(frozen=True)
+class MergedSpellings:
+    """The sources as the pipeline sees them: one post per file name, under its NFC spelling
+    (events.post_identity), with the bytes of its live spelling (live_spelling); for each name
+    found in several spellings, the problem naming them all that the pipeline adds to the
+    post's warnings (or to its rejection's problems), and its other spellings, uploaded last
+    first, which the post shows when the live one is invalid."""
+
+    sources: list[tuple[str, bytes]]
+    notices: dict[str, PostProblem]
+    others: dict[str, list[tuple[str, bytes]]]
+    live: dict[str, str]
+
+
 def merged_spellings(
     sources: Iterable[tuple[str, bytes]], modified: Mapping[str, datetime] | None = None
-) -> tuple[list[tuple[str, bytes]], dict[str, PostProblem]]:
-    """The sources as the pipeline sees them: one post per file name, under its NFC spelling
-    (events.post_identity), with the bytes of its live spelling (live_spelling); and, for each
-    name found in several spellings, the problem naming them all that the pipeline adds to
-    the post's warnings (or to its rejection's problems)."""
+) -> MergedSpellings:
+    """Merge the spellings of each file name (MergedSpellings)."""
     groups: dict[str, dict[str, bytes]] = {}
     for key, raw in sources:
         groups.setdefault(post_identity(key), {})[key] = raw
-    merged: list[tuple[str, bytes]] = []
-    notices: dict[str, PostProblem] = {}
+    merged = MergedSpellings([], {}, {}, {})
     for identity, spelled in groups.items():
         live = live_spelling(spelled, modified or {})
-        merged.append((identity, spelled[live]))
+        merged.sources.append((identity, spelled[live]))
         if len(spelled) > 1:
-            notices[identity] = PostProblem("file name", *spelling_notice(live, spelled))
-    return sorted(merged), notices
+            merged.notices[identity] = PostProblem("file name", *spelling_notice(live, spelled))
+            merged.live[identity] = live
+            rest = {key: raw for key, raw in spelled.items() if key != live}
+            order: list[str] = []
+            while rest:
+                order.append(live_spelling(rest, modified or {}))
+                rest.pop(order[-1])
+            merged.others[identity] = [(key, spelled[key]) for key in order]
+    merged.sources.sort()
+    return merged
 
 
 @dataclass(frozen=True)
@@ -462,7 +480,8 @@ def build_site(
     site = FolderSite(out_dir)
     report = BuildReport()
     jobs = jobs or os.cpu_count() or 1
-    work, notices = merged_spellings(sources, modified)
+    merged = merged_spellings(sources, modified)
+    work, notices = merged.sources, merged.notices
     if jobs > 1 and len(work) > 1:
         chunk = max(1, len(work) // (jobs * 4))
         with ProcessPoolExecutor(
@@ -481,7 +500,17 @@ def build_site(
                 problems = [*problems, notices[key]]
                 page_or_message = InvalidPost(key, problems).report()
             repository.reject(Rejection(key, "", None, str(page_or_message), tuple(problems)))
-            continue
+            # The post shows its other spelling uploaded last that is valid, as the pipeline
+            # does, and its rejection stays.
+            for spelling, raw in merged.others.get(key, []):
+                _, post, page_or_message, _ = _render_file((key, raw), renderer)
+                if post is not None:
+                    keys = [merged.live[key], *(other for other, _ in merged.others[key])]
+                    shown = spelling_notice(merged.live[key], keys, spelling)
+                    notices[key] = PostProblem("file name", *shown)
+                    break
+            if post is None:
+                continue
         record = post_record(post, "", None, renderer.config)
         if record.status == "published" and post.date > now:
             record = replace(record, status="scheduled")

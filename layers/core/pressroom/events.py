@@ -63,15 +63,20 @@ def spelled(key: str) -> str:
     return f"{key} ({', '.join(parts)})" if parts else key
 
 
-def spelling_notice(live: str, keys: Iterable[str]) -> tuple[str, str]:
+def spelling_notice(live: str, keys: Iterable[str], shown: str | None = None) -> tuple[str, str]:
     """(what, fix) telling an editor that one post exists under several spellings of its file
-    name, which one is the post, and what to delete."""
+    name, which one is the post, and what to delete; `shown`, the spelling the site shows when
+    the one uploaded last is invalid."""
     others = [key for key in sorted(set(keys)) if key != live]
     names = " and ".join(spelled(key) for key in [live, *others])
     what = (
         f"{names} are one file name written with different Unicode code points; pressroom "
         f"treats them as one post, and the one uploaded last is the post: {spelled(live)}"
     )
+    if shown == live:
+        what += "; it is invalid, so the site shows its last valid upload"
+    elif shown is not None:
+        what += f"; it is invalid, so the site shows the last valid one: {spelled(shown)}"
     fix = f"delete {' and '.join(spelled(key) for key in others)} so that one spelling remains"
     return what, fix
 

@@ -474,11 +474,11 @@ class Publisher:
             outcome = self._apply(removal, sequencer, state, live, notice)
             if outcome is not None:
                 if outcome.result == "rejected":
-                    self._show_newest_valid(identity, notice)
+                    self._show_newest_valid(identity, live, list(heads))
                 return outcome
         raise TransientError(f"{identity}: the post kept changing while it was processed")
 
-    def _show_newest_valid(self, identity: str, notice: PostProblem | None) -> None:
+    def _show_newest_valid(self, identity: str, live: str | None, keys: list[str]) -> None:
         """The spelling uploaded last is invalid: the post shows the newest valid version of
         any of its spellings uploaded since that spelling was last deleted (the same second:
         NFC first), or nothing; its rejection stays, so its report still says what to fix."""
@@ -494,12 +494,17 @@ class Publisher:
                 rank = (modified, spelling == identity, spelling, version)
                 newest = rank if newest is None or rank > newest else newest
                 break
+        notice = None
+        if newest is not None and live is not None and len(keys) > 1:
+            notice = PostProblem("file name", *spelling_notice(live, keys, newest[2]))
         for _ in range(MAX_ATTEMPTS):
             state = self.repository.load(identity)
             record, rejection = state.record, state.rejection
             shown = record.source_version if record and record.status != "deleted" else None
-            if shown == (newest[3] if newest else None) and not (record and self._reranks(record)):
-                return
+            noted = record is None or notice is None or str(notice) in record.warnings
+            if shown == (newest[3] if newest else None) and noted:
+                if not (record and self._reranks(record)):
+                    return
             sequencer = _next_resolved(state)
             if newest is None:
                 change = SourceChange(identity, True, None, sequencer)
