@@ -502,9 +502,9 @@ class Publisher:
             record, rejection = state.record, state.rejection
             shown = record.source_version if record and record.status != "deleted" else None
             noted = record is None or notice is None or str(notice) in record.warnings
-            if shown == (newest[3] if newest else None) and noted:
-                if not (record and self._reranks(record)):
-                    return
+            unchanged = shown == (newest[3] if newest else None) and noted
+            if unchanged and not (record and self._reranks(record)):
+                return
             sequencer = _next_resolved(state)
             if newest is None:
                 change = SourceChange(identity, True, None, sequencer)
