@@ -167,9 +167,15 @@ class EventSourceMappings:
     threads (`start`/`stop`); `status` and `stream_lag` describe what is pending."""
 
     def __init__(
-        self, stack: LocalStack, invoke: Invoke | None = None, poll_seconds: float = 0.1
+        self,
+        stack: LocalStack,
+        invoke: Invoke | None = None,
+        poll_seconds: float = 0.1,
+        on_stream_records: Callable[[str, list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.stack = stack
+        # Told (stream ARN/shard, records) of every stream record read, before it is handled.
+        self.on_stream_records = on_stream_records
         self.invoke: Invoke = invoke or stack.invoke
         self.poll_seconds = poll_seconds
         self.stopping = threading.Event()
@@ -319,6 +325,8 @@ class EventSourceMappings:
                 shard.first_seen = now
             shard.buffer.extend(records)
             source.iterators[shard_id] = response.get("NextShardIterator") or iterator
+        if records and self.on_stream_records is not None:
+            self.on_stream_records(f"{source.stream_arn}/{shard_id}", records)
         return len(records)
 
     def _attempt(

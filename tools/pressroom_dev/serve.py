@@ -481,7 +481,7 @@ def start_local_system(
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from pressroom.adapters.dynamodb import DynamoPostRepository
+    from pressroom.adapters.dynamodb import StreamMirror
     from pressroom_dev.delivery import EventSourceMappings
     from pressroom_dev.moto_patches import install_moto_fidelity
     from pressroom_dev.stack import REGION, LocalStack
@@ -494,8 +494,10 @@ def start_local_system(
     session = boto3.session.Session(region_name=REGION)
     stack = LocalStack(project_dir, session, stack_name, endpoint_url=endpoint).create()
     os.environ.update(stack.environment())
-    pump = EventSourceMappings(stack, stack.invoke).start()  # the mappings, in real time
-    repository = DynamoPostRepository(stack.name("PostsTable"), stack.dynamodb)
+    # The status report reads the table as its stream tells it, not by scanning it, so it
+    # costs the same at any size and does not slow the mappings down.
+    mirror = StreamMirror()
+    pump = EventSourceMappings(stack, stack.invoke, on_stream_records=mirror.apply).start()
     site = SiteServer(
         (host, port),
         stack.s3,
@@ -510,17 +512,17 @@ def start_local_system(
         pump,
         site,
         moto,
-        repository.rejections,
-        lambda: sum(1 for record in repository.records() if record.live),
+        mirror.rejections,
+        lambda: sum(1 for record in mirror.records() if record.live),
         endpoints,
         waiting=lambda: [
             {
                 "source_key": record.source_key,
                 "url": record.url,
-                "owner": repository.url_owner(record.url) or "",
+                "owner": mirror.url_owner(record.url) or "",
                 "report": f"s3://{stack.name('SourceBucket')}/{report_key(record.source_key)}",
             }
-            for record in sorted(repository.records(), key=lambda r: r.source_key)
+            for record in sorted(mirror.records(), key=lambda r: r.source_key)
             if record.status == "waiting"
         ],
     )

@@ -4,6 +4,7 @@ records) lives here and nowhere else; see README, "Data model"."""
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -1115,3 +1116,61 @@ def _cancellation_codes(error: Exception) -> list[str]:
 
 def _cancelled(error: Exception) -> bool:
     return "ConditionalCheckFailed" in _cancellation_codes(error)
+
+
+class StreamMirror:
+    """The post records, rejections and URL owners of the posts table, kept from the records
+    of its stream (NEW_AND_OLD_IMAGES) as they are read: a status report reads them without a
+    scan. Each stream record is applied once, whichever reader hands it over first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[str, PostRecord] = {}
+        self._rejections: dict[str, Rejection] = {}
+        self._owners: dict[str, str] = {}
+        self._applied: dict[str, int] = {}  # shard: the last sequence number applied
+
+    def apply(self, shard: str, stream_records: Iterable[Mapping[str, Any]]) -> None:
+        with self._lock:
+            for stream_record in stream_records:
+                change = stream_record["dynamodb"]
+                sequence = int(change["SequenceNumber"])
+                if sequence <= self._applied.get(shard, -1):
+                    continue
+                self._applied[shard] = sequence
+                keys = DynamoPostRepository._plain(change["Keys"])
+                image = change.get("NewImage")
+                values = DynamoPostRepository._plain(image) if image else None
+                self._apply(str(keys["PK"]), str(keys["SK"]), values)
+
+    def _apply(self, pk: str, sk: str, values: dict[str, Any] | None) -> None:
+        if pk.startswith("POST#") and sk == "META":
+            key = pk.removeprefix("POST#")
+            if values is None:
+                self._records.pop(key, None)
+            else:
+                self._records[key] = DynamoPostRepository._record(values)
+        elif pk.startswith("POST#") and sk == "ERROR":
+            key = pk.removeprefix("POST#")
+            if values is None:
+                self._rejections.pop(key, None)
+            else:
+                self._rejections[key] = DynamoPostRepository._rejection(values)
+        elif pk.startswith("URL#") and sk == OWNER_SK:
+            url = pk.removeprefix("URL#")
+            if values is None:
+                self._owners.pop(url, None)
+            else:
+                self._owners[url] = str(values["source_key"])
+
+    def records(self) -> list[PostRecord]:
+        with self._lock:
+            return list(self._records.values())
+
+    def rejections(self) -> list[Rejection]:
+        with self._lock:
+            return list(self._rejections.values())
+
+    def url_owner(self, url: str) -> str | None:
+        with self._lock:
+            return self._owners.get(url)
