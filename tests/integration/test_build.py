@@ -87,6 +87,14 @@ def test_build_leaves_out_posts_dated_in_the_future(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("category/*/2026-02.html"))
 
 
+def write_site(local: Harness, folder: Path) -> None:
+    """The pipeline's site bucket, as files under `folder`."""
+    for key, body in local.site().items():
+        target = folder / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+
+
 def folder_with_both_spellings(
     root: Path, post_text: PostFactory, nfd_later_by: int
 ) -> tuple[Path, str, str]:
@@ -138,11 +146,7 @@ def test_a_folder_build_merges_two_spellings_of_a_name_as_the_pipeline_does(
     assert report.warnings[f"posts/{NFC}"] == list(record.warnings)
     assert "one file name written with different Unicode code points" in record.warnings[0]
     # And the site is the pipeline's, byte for byte
-    (tmp_path / "pipeline").mkdir()
-    for key, body in local.site().items():
-        target = tmp_path / "pipeline" / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(body)
+    write_site(local, tmp_path / "pipeline")
     assert_same_site(tmp_path / "built", tmp_path / "pipeline")
 
 
@@ -184,9 +188,5 @@ def test_a_broken_spelling_uploaded_last_leaves_the_other_one_live_as_in_the_pip
     assert shown in state.record.warnings[0]
     assert report.warnings[f"posts/{NFC}"] == list(state.record.warnings)
     # And the site is the pipeline's, byte for byte
-    (tmp_path / "pipeline").mkdir()
-    for key, body in local.site().items():
-        target = tmp_path / "pipeline" / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(body)
+    write_site(local, tmp_path / "pipeline")
     assert_same_site(tmp_path / "again", tmp_path / "pipeline")
