@@ -693,6 +693,24 @@ def run_scenario(
     seed=8,
     fault_rate=0.03,
 )
+@example(  # found by Hypothesis: a spelling's valid post, then the other spelling broken twice
+    ops=[
+        ("put", 5, post_variant("港口吞吐量创新高", JAN, "xiamenribao", "厦门日报新闻")),
+        ("put", 2, post_variant("汇率中间价上调", "", "cailianshe") | {"date": None}),
+        (
+            "put",
+            3,
+            post_variant("地铁6号线开通", JAN, "[zhengquanshibao, shichang]", "财联社新闻")
+            | {"permalink": "/special/q.html"},
+        ),
+        ("break", 4, {"text": BROKEN[1]}),
+        ("rename", 1, {"copy_first": True, "to": 2}),
+        ("put", 0, post_variant("地铁6号线开通", JAN, "xiamenribao", "财联社新闻")),
+        ("break", 4, {"text": BROKEN[1]}),
+    ],
+    seed=0,
+    fault_rate=0.1,
+)
 def test_the_site_converges_to_a_full_build(
     aws_environment: None,
     tmp_path_factory: pytest.TempPathFactory,

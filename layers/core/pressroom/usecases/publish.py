@@ -464,6 +464,9 @@ class Publisher:
             if live is not None and len(heads) > 1:
                 notice = PostProblem("file name", *spelling_notice(live, heads))
             if self._describes(state, version, notice):
+                if state.rejection is not None:  # a retry: what the post shows may be unfinished
+                    self._show_newest_valid(identity, live, list(heads))
+                    state = self.repository.load(identity)
                 record = state.record
                 if record is not None:
                     self.sync_page(record, None)
