@@ -20,7 +20,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install install-local lock demo snapshot test lint typecheck unit integration e2e e2e-deps soak build clean
+.PHONY: install install-local lock demo snapshot test lint typecheck unit integration e2e e2e-deps soak build bench bench-deps clean
 
 $(LOCAL_STAMP): $(LOCK) requirements-local.txt pyproject.toml tools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -114,6 +114,23 @@ soak: install
 
 build: install
 	$(BIN)/sam build --template template.yaml
+
+# Hugo is the build's reference; without it (no apt-get) the bench says so on that row.
+bench-deps:
+	@if command -v hugo >/dev/null; then \
+		echo "bench-deps: hugo is installed"; \
+	elif command -v apt-get >/dev/null; then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y hugo; \
+	else \
+		echo "bench-deps: no hugo and no apt-get: the build row will have no reference"; \
+	fi
+
+# Every figure beside its reference from one run (README, "Benchmarks"); the cold start is
+# measured on the layer `sam build` makes. BENCH_POSTS=1000,10000 and the other BENCH_ settings.
+bench: install bench-deps build
+	$(BIN)/python -m pressroom_dev.bench
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam _site _site.json .pytest_cache .mypy_cache .ruff_cache

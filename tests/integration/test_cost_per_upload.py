@@ -4,16 +4,11 @@ and BuildIndexes touches only pages that exist."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from moto.dynamodb.models import dynamodb_backends
-
 from pressroom import pages
-from pressroom.adapters.dynamodb import counter_updates, membership_items
-from pressroom.model import Listed, Term
-from pressroom.urls import key_for_url, slugify
+from pressroom.urls import key_for_url
+from pressroom_dev.bench import upload
 from support.aws import ACCOUNT_ID, REGION
 from support.harness import Harness
 from support.posts import PostFactory
@@ -28,36 +23,12 @@ def requests_for_one_upload(
             post_text(title=f"旧闻{day}", date=f"2026-01-{day % 28 + 1:02d} 08:00:00 +0800"),
         )
     local.drain()
-    calls: Counter[str] = Counter()
-
-    def count(event_name: str, **_: object) -> None:
-        calls[event_name.split(".", 1)[1]] += 1
-
-    def count_stale(event_name: str, params: dict[str, Any], **_: object) -> None:
-        item = params.get("Key") or params.get("Item")
-        if isinstance(item, dict) and item.get("PK") == {"S": "STALE"}:
-            calls[event_name.split(".", 1)[1] + "#STALE"] += 1
-
     publish, build = local.pipeline.publish, local.pipeline.build_indexes
-    clients = {
-        id(c): c
-        for c in (
-            publish.source.client,
-            publish.site.client,
-            publish.repository.client,
-            build.site.client,
-            build.repository.client,
-        )
-    }
-    for client in clients.values():
-        client.meta.events.register("before-call.*.*", count)
-        client.meta.events.register("before-parameter-build.*.*", count_stale)
-    local.upload(f"2026-01-15-{name}.md", post_text(title=name, date="2026-01-15 09:00:00 +0800"))
-    local.drain()
-    for client in clients.values():
-        client.meta.events.unregister("before-call.*.*", count)
-        client.meta.events.unregister("before-parameter-build.*.*", count_stale)
-    return calls
+    with upload.counted(upload.function_clients(publish, build)) as cost:
+        text = post_text(title=name, date="2026-01-15 09:00:00 +0800")
+        local.upload(f"2026-01-15-{name}.md", text)
+        local.drain()
+    return Counter({key: n for key, n in cost.items() if "bytes" not in key})
 
 
 def test_one_upload_costs_the_same_in_a_small_and_a_large_category(
@@ -112,137 +83,22 @@ def test_one_upload_into_an_existing_category_touches_no_phantom_page(
     assert len(heads) == 6 and set(heads.values()) == {1}, heads
 
 
-TAG = "厦门日报新闻"
-
-
 def seed_month(local: Harness, first: int, last: int) -> None:
     """Posts `first`..`last - 1` of one category and tag in January 2026, written straight to the
     table as the pipeline would record them (membership items and counters): days 1 to 28
-    except the 15th, at 08:00, each day at most 80 posts."""
-    client, table = local.stack.dynamodb, local.settings.posts_table
-    category, tag = Term("xiamenribao", "xiamenribao"), Term(slugify(TAG), TAG)
-    items: dict[tuple[str, str], dict[str, Any]] = {}
-    counters: dict[tuple[str, str, str], dict[str, int]] = {}
-    for number in range(first, last):
-        day = [d for d in range(1, 29) if d != 15][number % 27]
-        listed = Listed(
-            source_key=f"posts/2026-01-{day:02d}-seed-{number}.md",
-            title=f"旧闻{number}",
-            url=f"/xiamenribao/2026/01/{day:02d}/seed-{number}.html",
-            display_date=f"2026-01-{day:02d} 08:00:00 +0800",
-            date_utc=f"2026-01-{day:02d}T00:00:{number % 60:02d}Z",
-            excerpt="记者从港口管理部门获悉，吞吐量同比增长。",
-            month="2026-01",
-            categories=(category,),
-            tags=(tag,),
-            hour=f"2026-01-{day:02d}T08",
-        )
-        items |= membership_items(listed)
-        for key, (attributes, _) in counter_updates(None, listed).items():
-            row = counters.setdefault(key, {})
-            for attribute, delta in attributes.items():
-                row[attribute] = row.get(attribute, 0) + delta
-    repository = local.repository
-    with no_stream(local), _Batch(client, table) as batch:
-        for values in items.values():
-            batch.put(repository._item(values))
-    with no_stream(local):
-        update_counters(client, table, counters)
-
-
-def update_counters(
-    client: Any, table: str, counters: dict[tuple[str, str, str], dict[str, int]]
-) -> None:
-    for (pk, sk, name), attributes in counters.items():
-        names = {f"#a{i}": attribute for i, attribute in enumerate(attributes)}
-        operands = {f":d{i}": {"N": str(delta)} for i, delta in enumerate(attributes.values())}
-        adds = ", ".join(f"#a{i} :d{i}" for i in range(len(attributes)))
-        client.update_item(
-            TableName=table,
-            Key={"PK": {"S": pk}, "SK": {"S": sk}},
-            UpdateExpression=f"ADD {adds} SET #name = if_not_exists(#name, :name)",
-            ExpressionAttributeNames=names | {"#name": "name"},
-            ExpressionAttributeValues=operands | {":name": {"S": name}},
-        )
-
-
-@contextmanager
-def no_stream(local: Harness) -> Iterator[None]:
-    """Writes that leave no stream record (the seeded posts are not a change to deliver)."""
-    backend = dynamodb_backends[ACCOUNT_ID][REGION]
-    table = backend.get_table(local.settings.posts_table)
-    shard, table.stream_shard = table.stream_shard, None
-    try:
-        yield
-    finally:
-        table.stream_shard = shard
-
-
-class _Batch:
-    """BatchWriteItem in requests of 25 items (the client's own API has no batch writer)."""
-
-    def __init__(self, client: Any, table: str) -> None:
-        self.client, self.table = client, table
-        self.pending: list[dict[str, Any]] = []
-
-    def __enter__(self) -> _Batch:
-        return self
-
-    def put(self, item: dict[str, Any]) -> None:
-        self.pending.append({"PutRequest": {"Item": item}})
-        if len(self.pending) == 25:
-            self.flush()
-
-    def flush(self) -> None:
-        request: dict[str, Any] = {self.table: self.pending}
-        while request:
-            request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems", {})
-        self.pending = []
-
-    def __exit__(self, *_: object) -> None:
-        if self.pending:
-            self.flush()
+    except the 15th, at 08:00."""
+    table = local.settings.posts_table
+    upload.seed_month(local.stack.dynamodb, table, first, last, ACCOUNT_ID, REGION)
 
 
 def cost_of_one_upload(local: Harness, post_text: PostFactory, name: str) -> Counter[str]:
     """Requests by operation, DynamoDB response bytes, S3 objects and bytes written, while one
     post joins the category and the tag on 15 January and the events are delivered."""
-    cost: Counter[str] = Counter()
-
-    def count(event_name: str, **_: object) -> None:
-        cost[event_name.split(".", 1)[1]] += 1
-
-    def read(event_name: str, http_response: Any = None, **_: object) -> None:
-        if http_response is not None:
-            cost["dynamodb bytes read"] += len(http_response.content or b"")
-
-    def written(params: dict[str, Any], **_: object) -> None:
-        cost["s3 bytes written"] += len(params.get("Body") or b"")
-
     publish, build = local.pipeline.publish, local.pipeline.build_indexes
-    clients = {
-        id(c): c
-        for c in (
-            publish.source.client,
-            publish.site.client,
-            publish.repository.client,
-            build.site.client,
-            build.repository.client,
-        )
-    }
-    handlers = [
-        ("before-call.*.*", count),
-        ("after-call.dynamodb.*", read),
-        ("before-parameter-build.s3.PutObject", written),
-    ]
-    for client in clients.values():
-        for event, handler in handlers:
-            client.meta.events.register(event, handler)
-    local.upload(f"2026-01-15-{name}.md", post_text(title=name, date="2026-01-15 09:00:00 +0800"))
-    local.drain()
-    for client in clients.values():
-        for event, handler in handlers:
-            client.meta.events.unregister(event, handler)
+    with upload.counted(upload.function_clients(publish, build)) as cost:
+        text = post_text(title=name, date="2026-01-15 09:00:00 +0800")
+        local.upload(f"2026-01-15-{name}.md", text)
+        local.drain()
     return cost
 
 

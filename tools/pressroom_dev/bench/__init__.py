@@ -1,1 +1,1 @@
-"""Benchmarks of issue 12: `make bench` (python -m pressroom_dev.bench)."""
+"""Benchmarks: `make bench` (python -m pressroom_dev.bench)."""

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import cProfile
-import io
-import pstats
+import os
 import shutil
 import statistics
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pressroom_dev.bench import corpus
-from pressroom_dev.bench.process import TreeRun, run_tree
+from pressroom_dev.bench.process import TreeRun, profile_text, run_tree
 
 HUGO = "hugo"
 
@@ -36,10 +35,14 @@ def _checked(run: TreeRun, what: str) -> TreeRun:
     return run
 
 
-def measure_build(posts: int, work: Path, project: Path, runs: int = 0) -> dict[str, Any]:
+def measure_build(
+    posts: int, work: Path, project: Path, runs: int = 0, cores: int = 2
+) -> dict[str, Any]:
     """Wall time and peak RSS of `pressroom build` and of `hugo` on `posts` generated posts
-    (median of `runs`, default 3 at up to 2,000 posts and 1 above; peak RSS the largest run's)."""
+    (median of `runs`, default 3 at up to 2,000 posts and 1 above; peak RSS the largest run's),
+    each on `cores` CPUs: pressroom with as many workers, Hugo with GOMAXPROCS set to it."""
     runs = runs or (3 if posts <= 2000 else 1)
+    hugo_env = {**os.environ, "GOMAXPROCS": str(cores)}
     made = corpus.generate(posts)
     sources = corpus.write_jekyll(made, work / "_posts")
     hugo_site = corpus.write_hugo(made, work / "hugo")
@@ -50,14 +53,16 @@ def measure_build(posts: int, work: Path, project: Path, runs: int = 0) -> dict[
     hugo = hugo_path()
     for _ in range(runs):
         out = work / "site"
-        command = [str(pressroom[0]), "build", str(sources), "--out", str(out)]
-        ours.append(_checked(run_tree([*command, "--project", str(project)]), "pressroom build"))
+        command = [str(pressroom[0]), "build", str(sources), "--out", str(out), "--jobs"]
+        command += [str(cores), "--project", str(project)]
+        ours.append(_checked(run_tree(command, cores=cores), "pressroom build"))
         result["pages"] = sum(1 for path in out.rglob("*") if path.is_file())
         shutil.rmtree(out)
         if hugo is not None:
             hugo_out = work / "hugo-out"
             command = [hugo, "--quiet", "-d", str(hugo_out)]
-            theirs.append(_checked(run_tree(command, cwd=hugo_site), "hugo"))
+            hugo_run = run_tree(command, cwd=hugo_site, env=hugo_env, cores=cores)
+            theirs.append(_checked(hugo_run, "hugo"))
             result["hugo_pages"] = sum(1 for path in hugo_out.rglob("*") if path.is_file())
             shutil.rmtree(hugo_out)
     result["seconds"] = statistics.median(run.seconds for run in ours)
@@ -82,9 +87,4 @@ def build_profile(posts: int, work: Path, project: Path, top: int = 12) -> str:
     build_site(sources, project / "templates", work / "profiled", jobs=1, now=datetime.now(UTC))
     profile.disable()
     shutil.rmtree(work / "profiled", ignore_errors=True)
-    text = io.StringIO()
-    stats = pstats.Stats(profile, stream=text)
-    stats.sort_stats("cumulative").print_stats(top)
-    lines = [line for line in text.getvalue().splitlines() if line.strip()]
-    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
-    return "\n".join(lines[start:])
+    return profile_text(profile, top)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import cProfile
+import io
 import os
+import pstats
 import subprocess
 import threading
 import time
@@ -62,15 +65,35 @@ def tree_rss(root: int) -> int:
     return total
 
 
+def allowed_cores(cores: int) -> set[int]:
+    """The first `cores` CPUs this process may run on (all of them when it has fewer)."""
+    return set(sorted(os.sched_getaffinity(0))[:cores])
+
+
 def run_tree(
-    args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+    args: list[str],
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    cores: int = 0,
 ) -> TreeRun:
     """Run `args` to its end, sampling the process tree's resident memory every 50 ms (so a peak
     shorter than that can be missed; the sum counts pages shared between processes once per
-    process, as `ps` would)."""
+    process, as `ps` would). With `cores`, the tree runs on that many CPUs only."""
+    pinned = allowed_cores(cores) if cores else None
+
+    def pin() -> None:
+        if pinned is not None:
+            os.sched_setaffinity(0, pinned)
+
     started = time.perf_counter()
     process = subprocess.Popen(
-        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        args,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=pin if pinned is not None else None,
     )
     peak = 0
     done = threading.Event()
@@ -88,3 +111,12 @@ def run_tree(
     done.set()
     sampler.join()
     return TreeRun(seconds, peak, process.returncode, stdout, stderr)
+
+
+def profile_text(profile: cProfile.Profile, top: int, sort: str = "cumulative") -> str:
+    """The `top` functions of a profile as pstats prints them, from its column header on."""
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats(sort).print_stats(top)
+    lines = [line for line in text.getvalue().splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    return "\n".join(lines[start:])

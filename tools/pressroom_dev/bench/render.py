@@ -18,6 +18,7 @@ from pressroom.content import parse_post
 from pressroom.pages.post import render_post
 from pressroom.render import SiteRenderer
 from pressroom_dev.bench import corpus
+from pressroom_dev.bench.process import profile_text
 
 # The site's post page (base.html + post.html) in one template, with plain values for what the
 # site computes (URLs, the formatted date): what Jinja2 alone costs for a page of the same size.
@@ -143,10 +144,8 @@ def measure_render(project: Path, runs: int = 300, posts: int = 20) -> dict[str,
 
 
 def render_profile(project: Path, rounds: int = 200, top: int = 12) -> str:
-    """Where pressroom's parse + render of one post spends its time (cProfile, cumulative)."""
+    """Where pressroom's parse + render of one post spends its time (cProfile, own time)."""
     import cProfile
-    import io
-    import pstats
 
     renderer = SiteRenderer.from_directory(project / "templates")
     layouts = renderer.post_layouts
@@ -157,8 +156,4 @@ def render_profile(project: Path, rounds: int = 200, top: int = 12) -> str:
         for key, text in sources:
             render_post(parse_post(key, text, renderer.config, layouts), renderer)
     profile.disable()
-    out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(top)
-    lines = [line for line in out.getvalue().splitlines() if line.strip()]
-    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
-    return "\n".join(lines[start:])
+    return profile_text(profile, top, sort="tottime")
