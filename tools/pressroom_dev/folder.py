@@ -7,6 +7,7 @@ It is the migration path from a Jekyll `_posts` folder and the oracle of the con
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -40,6 +41,7 @@ from pressroom.model import (
     Claim,
     Commit,
     Entry,
+    PageRef,
     Post,
     PostProblem,
     PostRecord,
@@ -236,6 +238,7 @@ class FolderSite:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._folders: set[Path] = set()  # made already: one mkdir each
 
     def differs(self, key: str, page: RenderedPage | None) -> bool:
         target = self.root / key
@@ -245,7 +248,9 @@ class FolderSite:
 
     def put_page(self, key: str, page: RenderedPage) -> None:
         target = self.root / key
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
         target.write_bytes(page.body)
 
     def delete_page(self, key: str) -> None:
@@ -265,6 +270,12 @@ class BuildReport:
 
 
 _worker_renderer: SiteRenderer | None = None
+# What the write phase's forked workers inherit: (renderer, table, folder, index pages, post
+# pages), each worker writing every `jobs`-th of them.
+WriteState = tuple[
+    SiteRenderer, MemoryRepository, Path, list[PageRef], list[tuple[str, RenderedPage]]
+]
+_write_state: WriteState | None = None
 
 
 def _start_worker(templates_dir: str) -> None:
@@ -285,6 +296,43 @@ def _render_file(job: tuple[str, bytes], renderer: SiteRenderer | None = None) -
     except InvalidPost as error:
         return key, None, error.report(), list(error.problems)
     return key, post, render_post(post, renderer) if post.published else "", []
+
+
+def _write_share(phase: str, share: int, shares: int) -> None:
+    assert _write_state is not None
+    renderer, repository, out_dir, refs, post_pages = _write_state
+    site = FolderSite(out_dir)
+    if phase == "posts":
+        for key, page in post_pages[share::shares]:
+            site.put_page(key, page)
+    else:
+        IndexBuilder(renderer, site, repository, verified=False).build(refs[share::shares])
+
+
+def write_pages(
+    renderer: SiteRenderer,
+    repository: MemoryRepository,
+    out_dir: Path,
+    post_pages: dict[str, RenderedPage],
+    jobs: int,
+) -> None:
+    """Write the post pages, then render every index page, into out_dir, each shared among
+    `jobs` forked processes that inherit the finished table (one process where fork is
+    missing). Nothing changes the table meanwhile, so a page is rendered once, not checked."""
+    global _write_state
+    refs = sorted(pages.every_page(repository, renderer.config))
+    _write_state = (renderer, repository, out_dir, refs, sorted(post_pages.items()))
+    try:
+        if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            _write_share("posts", 0, 1)
+            _write_share("indexes", 0, 1)
+            return
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            for phase in ("posts", "indexes"):
+                list(pool.map(_write_share, [phase] * jobs, range(jobs), [jobs] * jobs))
+    finally:
+        _write_state = None
 
 
 def source_files(src_dir: Path) -> Iterator[tuple[str, Path]]:
@@ -477,7 +525,6 @@ def build_site(
     renderer = SiteRenderer.from_directory(templates_dir)
     check_commit_fits(renderer.config.limits.max_categories, renderer.config.limits.max_tags)
     repository = MemoryRepository()
-    site = FolderSite(out_dir)
     report = BuildReport()
     jobs = jobs or os.cpu_count() or 1
     merged = merged_spellings(sources, modified)
@@ -534,15 +581,13 @@ def build_site(
             posts.append(post)  # its links are checked once every post is in the table
         elif record.status == "scheduled":
             report.scheduled.append(record)
-    for key, page in post_pages.items():
-        site.put_page(key, page)
     for post in posts:
         warnings = broken_links(post, renderer.urls, repository)
         if post.source_key in notices:  # first, as in the pipeline's record
             warnings = [str(notices[post.source_key]), *warnings]
         if warnings:
             report.warnings[post.source_key] = warnings
-    IndexBuilder(renderer, site, repository).build(pages.every_page(repository, renderer.config))
+    write_pages(renderer, repository, out_dir, post_pages, jobs if len(posts) > 1 else 1)
     report.published = [record for record in repository.records() if record.live]
     report.rejected = repository.rejections()
     report.pages = sum(1 for path in out_dir.rglob("*") if path.is_file())

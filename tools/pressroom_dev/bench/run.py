@@ -45,6 +45,7 @@ class BenchSettings:
     cores: int
     sam_build: bool
     only: frozenset[str]
+    work_dir: Path | None  # where builds write (None: .bench/ in the project)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> BenchSettings:
@@ -81,7 +82,14 @@ class BenchSettings:
             cores=number("BENCH_CORES", 2),
             sam_build=environ.get("BENCH_SAM_BUILD", "") not in ("", "0"),
             only=measures or frozenset(MEASURES),
+            work_dir=Path(environ["BENCH_WORK_DIR"]) if environ.get("BENCH_WORK_DIR") else None,
         )
+
+    def work(self, project: Path) -> tempfile.TemporaryDirectory[str]:
+        """A folder for one measure's files, removed after it."""
+        parent = self.work_dir or project / ".bench"
+        parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryDirectory(prefix="pressroom-bench-", dir=parent)
 
 
 class BenchError(Exception):
@@ -112,7 +120,7 @@ def measure_builds(settings: BenchSettings, project: Path, report: Report) -> No
     version = build.hugo_version()
     for posts in settings.build_posts:
         name = f"full build, {posts:,} posts, {settings.cores} cores"
-        with tempfile.TemporaryDirectory(prefix="pressroom-bench-") as work:
+        with settings.work(project) as work:
             found = build.measure_build(posts, Path(work), project, cores=settings.cores)
         ours = f"{found['seconds']:.2f} s, {_mb(found['peak_rss'])}"
         goal = "<= 1.0x Hugo, < 500 MB"
@@ -124,7 +132,7 @@ def measure_builds(settings: BenchSettings, project: Path, report: Report) -> No
         met = times is not None and times <= 1.0 and found["peak_rss"] < 500 * 2**20
 
         def profile(posts: int = posts) -> str:
-            with tempfile.TemporaryDirectory(prefix="pressroom-bench-") as work:
+            with settings.work(project) as work:
                 return build.build_profile(min(posts, 1000), Path(work), project)
 
         report.add(Row(name, ours, reference, times, goal, met), profile)
