@@ -496,10 +496,27 @@ def read_sources(names: Sequence[str]) -> list[tuple[str, str, bytes]]:
 
 
 def publish_files(args: argparse.Namespace) -> int:
+    """Upload files with --jobs threads, report every file that will be rejected or failed to
+    upload, then a summary; exit 1 if any will be rejected or failed, 3 if the run stopped."""
+    import time
+    from datetime import UTC, datetime
+
     from pressroom.content import parse_post
     from pressroom.errors import InvalidPost
     from pressroom.urls import href
+    from pressroom_dev.upload import (
+        MANY_FILES,
+        Progress,
+        PublishedFile,
+        Uploaded,
+        size_text,
+        stops_the_run,
+        upload_all,
+        upload_problem,
+    )
 
+    if args.jobs < 1:
+        raise CommandFailed(f"--jobs {args.jobs}: pass 1 or more uploads at once")
     renderer = load_renderer(args.project)
     sources = read_sources(args.files)
     if not sources:
@@ -511,19 +528,87 @@ def publish_files(args: argparse.Namespace) -> int:
                 f"{paths_of[key]} and {path} would both be uploaded as {key}: publish one of them"
             )
     target = resolve_target(args)
-    failures = 0
-    for _, key, raw in sources:
-        target.s3.put_object(Bucket=target.source_bucket, Key=key, Body=raw)
+    now = datetime.now(UTC)
+    reports: dict[str, PublishedFile] = {}
+    progress = Progress(sys.stderr, len(sources))
+
+    def uploaded(outcome: Uploaded) -> None:
+        if outcome.ok:
+            reports[outcome.key] = checked(outcome.key, raws[outcome.key])
+        progress.advance()
+
+    def checked(key: str, raw: bytes) -> PublishedFile:
         try:
             post = parse_post(key, raw, renderer.config, renderer.post_layouts)
         except InvalidPost as error:
-            failures += 1
-            print(f"{key}: uploaded, but it will be rejected:")
-            print("\n".join(f"  - {problem}" for problem in error.problems))
+            return PublishedFile(problems=tuple(str(problem) for problem in error.problems))
+        if not post.published:
+            return PublishedFile("(published: false)", unpublished=True)
+        where = f"{target.site_url}{href(post.url)}"
+        if post.date > now:
+            return PublishedFile(f"{where} (dated in the future: online then)", future=True)
+        return PublishedFile(where)
+
+    raws = {key: raw for _, key, raw in sources}
+    started = time.perf_counter()
+    try:
+        outcomes = upload_all(
+            target.s3,
+            target.source_bucket,
+            [(key, raw) for _, key, raw in sources],
+            args.jobs,
+            uploaded,
+        )
+    finally:
+        progress.close()
+    elapsed = time.perf_counter() - started
+    done = [outcome for outcome in outcomes if outcome.ok]
+    failed = [outcome for outcome in outcomes if outcome.sent and outcome.error is not None]
+    unsent = [outcome for outcome in outcomes if not outcome.sent]
+    stopping = next((o.error for o in failed if o.error and stops_the_run(o.error)), None)
+    if stopping is not None and not done:
+        raise stopping  # nothing reached the bucket: one sentence, as for any command
+    quiet = len(sources) > MANY_FILES and not args.verbose
+    for outcome in sorted(outcomes, key=lambda o: o.key):
+        if outcome.error is not None:
+            print(f"{outcome.key}: not uploaded: {upload_problem(outcome.error)}")
             continue
-        where = f"{target.site_url}{href(post.url)}" if post.published else "(published: false)"
-        print(f"{key} -> {where}")
-    return 1 if failures else 0
+        report = reports.get(outcome.key)
+        if report is None:
+            continue
+        if report.problems:
+            print(f"{outcome.key}: uploaded, but it will be rejected:")
+            print("\n".join(f"  - {problem}" for problem in report.problems))
+        elif not quiet:
+            print(f"{outcome.key} -> {report.where}")
+    rejected = sum(1 for report in reports.values() if report.problems)
+    size = sum(outcome.size for outcome in done)
+    rate = len(done) / elapsed if elapsed > 0 else 0.0
+    lines = [
+        f"uploaded {len(done)} of {len(sources)} files ({size_text(size)}) in {elapsed:.1f} s, "
+        f"{rate:.0f} files/s, to {target.source_bucket} {target.where}",
+        f"{rejected} will be rejected"
+        + (" (listed above)" if rejected else "")
+        + f"; {sum(r.unpublished for r in reports.values())} are published: false"
+        + f"; {sum(r.future for r in reports.values())} are dated in the future "
+        "(online by themselves when their date comes)",
+    ]
+    if quiet:
+        lines.append(
+            f"over {MANY_FILES:,} files: only the files with problems are listed "
+            "(--verbose lists every file and its URL)"
+        )
+    if failed:
+        lines.append(f"{len(failed)} failed to upload (listed above): publish them again")
+    if stopping is not None:
+        lines.append(f"stopped: {explain(stopping, args)[1]}; {len(unsent)} files were not sent")
+    lines.append(
+        f"the site: {target.site_url}/ (`pressroom status --wait` waits until all are processed)"
+    )
+    print("\n".join(lines), flush=True)
+    if stopping is not None:
+        return EXIT_UNREACHABLE
+    return EXIT_PROBLEMS if rejected or failed else EXIT_OK
 
 
 def check_files(args: argparse.Namespace) -> int:
@@ -1005,6 +1090,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     publish = commands.add_parser("publish", help="upload posts and print their URLs")
     publish.add_argument("files", nargs="+")
+    publish.add_argument("--jobs", type=int, default=8, help="uploads at once (default: 8)")
+    publish.add_argument(
+        "--verbose", action="store_true", help="list every file, also over 1,000 of them"
+    )
     unpublish = commands.add_parser("unpublish", help="delete posts (source keys or file names)")
     unpublish.add_argument("keys", nargs="+")
     redrive_parser = commands.add_parser(
