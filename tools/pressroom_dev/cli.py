@@ -589,8 +589,8 @@ def publish_files(args: argparse.Namespace) -> int:
         f"{rate:.0f} files/s, to {target.source_bucket} {target.where}",
         f"{rejected} will be rejected"
         + (" (listed above)" if rejected else "")
-        + f"; {sum(r.unpublished for r in reports.values())} are published: false"
-        + f"; {sum(r.future for r in reports.values())} are dated in the future "
+        + f"; {sum(r.unpublished for r in reports.values())} with published: false"
+        + f"; {sum(r.future for r in reports.values())} dated in the future "
         "(online by themselves when their date comes)",
     ]
     if quiet:
