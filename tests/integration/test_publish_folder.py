@@ -31,16 +31,17 @@ class Running:
     endpoint: str
     s3: Any
 
+    def object_keys(self) -> list[str]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=SOURCE_BUCKET)
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
     def sources(self) -> dict[str, bytes]:
         """Every object under posts/ and its bytes."""
-        bodies = {}
-        for page in self.s3.get_paginator("list_objects_v2").paginate(
-            Bucket=SOURCE_BUCKET, Prefix="posts/"
-        ):
-            for item in page.get("Contents", []):
-                body = self.s3.get_object(Bucket=SOURCE_BUCKET, Key=item["Key"])["Body"]
-                bodies[item["Key"]] = body.read()
-        return bodies
+        return {
+            key: self.s3.get_object(Bucket=SOURCE_BUCKET, Key=key)["Body"].read()
+            for key in self.object_keys()
+            if key.startswith("posts/")
+        }
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +70,10 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, running: Running)
     for name, value in LOCAL_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     yield tmp_path
-    for key in running.sources():
-        running.s3.delete_object(Bucket=SOURCE_BUCKET, Key=key)
+    keys = [{"Key": key} for key in running.object_keys()]
+    for start in range(0, len(keys), 1000):
+        batch = {"Objects": keys[start : start + 1000], "Quiet": True}
+        running.s3.delete_objects(Bucket=SOURCE_BUCKET, Delete=batch)
 
 
 def write_posts(folder: Path, count: int) -> dict[str, bytes]:
