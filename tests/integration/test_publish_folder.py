@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from pressroom_dev import cli
+from pressroom_dev import cli, upload
 from pressroom_dev.cli import main
 from pressroom_dev.stack import LocalStack, local_name
 from support.aws import CREDENTIALS, LOCAL_ENVIRONMENT, REGION
@@ -241,3 +241,37 @@ class RefusingS3:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
+
+
+def test_over_the_limit_only_problems_get_a_line_unless_verbose(
+    workspace: Path,
+    running: Running,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Given a limit of 20 files for per-file lines and a folder of 30 posts, one broken."""
+    monkeypatch.setattr(upload, "MANY_FILES", 20)
+    folder = workspace / "_posts"
+    write_posts(folder, 29)
+    (folder / "2026-03-01-quotes.md").write_text(post_text(title='他说"好"了'), encoding="utf-8")
+
+    # When the folder is published
+    code = publish(running, "_posts")
+
+    # Then the only per-file line is the broken post's, and the summary says why
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("posts/")] == [
+        "posts/2026-03-01-quotes.md: uploaded, but it will be rejected:"
+    ]
+    assert (
+        "over 20 files: only the files with problems are listed "
+        "(--verbose lists every file and its URL)" in lines
+    )
+    assert code == 1
+
+    # When it is published again with --verbose, then every file has its line
+    code = publish(running, "_posts", "--verbose")
+
+    lines = capsys.readouterr().out.splitlines()
+    assert len([line for line in lines if line.startswith("posts/")]) == 30
+    assert not any(line.startswith("over 20 files") for line in lines)
