@@ -1,0 +1,191 @@
+"""The fast paths of parsing and rendering give exactly what the plain implementations give.
+
+Front matter read by libyaml equals what PyYAML's pure-Python loader reads (or both fail with
+the same error).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hostile.corpus import load_cases, site_config, source_bytes
+from pressroom.content import frontmatter
+from pressroom.content.frontmatter import load_front_matter, load_front_matter_pure
+from support.paths import CORPUS, FIXTURE_POSTS
+
+REPO = Path(__file__).resolve().parents[2]
+HOSTILE_POSTS = REPO / "tests" / "hostile" / "posts"
+EXAMPLES = int(os.environ.get("PRESSROOM_EXAMPLES", "300"))
+_BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.M)
+
+
+def outcome(load: Any, text: str) -> tuple[str, ...]:
+    """What a loader makes of a text: the value with its types, or the error with its message
+    (a RecursionError's wording depends on the caller's stack, so it is not compared)."""
+    try:
+        return ("value", repr(load(text)))
+    except RecursionError:
+        return ("error", "RecursionError")
+    except Exception as error:  # every error, to compare the two loaders' errors
+        return ("error", type(error).__name__, str(error))
+
+
+def front_of(raw: bytes) -> str | None:
+    """The front-matter text of a post file, as the parser cuts it, or None if it has none."""
+    text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        return None
+    closing = _BOUNDARY.search(rest)
+    return rest[: closing.start()] if closing else None
+
+
+def post_fronts() -> list[tuple[str, str]]:
+    """The front matter of every fixture, hostile and (when present) real news post."""
+    fronts: list[tuple[str, str]] = []
+    folders = [FIXTURE_POSTS, HOSTILE_POSTS, CORPUS]
+    for folder in folders:
+        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+            front = front_of(path.read_bytes())
+            if front is not None:
+                fronts.append((f"{folder.name}/{path.name}", front))
+    config = site_config()
+    for case in load_cases():
+        if case.generate:
+            front = front_of(source_bytes(case, config))
+            if front is not None:
+                fronts.append((f"generated/{case.generate}", front))
+    return fronts
+
+
+TRICKY = [
+    "title: a\ntitle: b",
+    "a: &x 1\nb: *x",
+    "a: *x",
+    "a: &x [*x]",
+    "a: !!python/object:os.system x",
+    "a: !custom x",
+    "a: !!str 10",
+    "a: ! 10",
+    "%YAML 1.1\n---\na: 1",
+    "a: yes\nb: on\nc: No\nd: 10:00\ne: 1:20:30\nf: 2022-01-17\ng: 2022-01-17 07:46:06 +0800",
+    "a: 3.10\nb: 1e3\nc: +1\nd: 0x1F\ne: 0o17\nf: 1_000\ng: .nan\nh: 12345678901234567890",
+    "a: ~\nb: null\nc:\nd: True\ne: FALSE\nf: '1'\ng: \"true\"",
+    "a: [x, y\nb: 1",
+    'title: "a "quoted" word"',
+    "a:\n\t- x",
+    "a:\tb",
+    "a: |\n  line\n  line\nb: >-\n  folded\n  text\n",
+    "a: |#\n x",
+    "a: [a?b, c]",
+    "a: {b: c, d}",
+    "a: [b: c]",
+    "? a\n: b",
+    "[1, 2]",
+    "just text",
+    "a: 'it''s'\nb: \"\\u00e9\\x41\\/\"",
+    'a: "\\ud83d\\ude00"',
+    'a: "\\ud83d"',
+    "a: [" * 60 + "]" * 60,
+    "a: " + "[" * 2000 + "]" * 2000,
+    "- " * 80 + "x",
+    "a:\n" + "".join("  " * depth + f"k{depth}:\n" for depth in range(1, 70)) + "  " * 70 + "v",
+    "k" * 1030 + ": v",
+    "厦" * 1030 + ": v",
+    "a: x\n... \nb: y",
+    "a: x\n--- \nb: y",
+    "a: 1\r\nb: 2",
+    "\ufeffa: 1",
+    "a: b\x85c",
+    "a: \x07",
+    "a: 'x\n\n  y'",
+    "{a: 1}: b",
+    "[a]: b",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tricky_front_matter_reads_as_the_pure_loader_reads_it(text: str) -> None:
+    # Given front matter that a YAML 1.1 parser could read in more than one way
+    # When libyaml's loader and the pure-Python loader read it
+    # Then both give the same value with the same types, or the same error
+    assert outcome(load_front_matter, text) == outcome(load_front_matter_pure, text)
+
+
+def test_every_known_post_reads_as_the_pure_loader_reads_it() -> None:
+    # Given the front matter of the fixture, hostile and real news posts
+    fronts = post_fronts()
+    assert len(fronts) > 50
+    # When both loaders read each
+    differing = [
+        name
+        for name, front in fronts
+        if outcome(load_front_matter, front) != outcome(load_front_matter_pure, front)
+    ]
+    # Then none reads differently
+    assert differing == []
+
+
+def test_ordinary_front_matter_is_read_by_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an ordinary post's front matter, and a pure-Python loader that would fail
+    front = 'layout: post\ntitle: "持续巩固"\ndate: 2022-01-17 07:46:06 +0800\ncategories: a b\n'
+    monkeypatch.setattr(frontmatter, "load_front_matter_pure", lambda text: 1 / 0)
+    # When it is read
+    value = load_front_matter(front)
+    # Then libyaml read it, with dates as text
+    assert value == {
+        "layout": "post",
+        "title": "持续巩固",
+        "date": "2022-01-17 07:46:06 +0800",
+        "categories": "a b",
+    }
+
+
+def test_without_libyaml_the_pure_loader_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given no libyaml
+    monkeypatch.setattr(frontmatter, "_CLoader", None)
+    # When front matter is read
+    # Then the pure-Python loader reads it, aliases still refused
+    assert load_front_matter("a: 10:00\nb: yes") == {"a": "10:00", "b": "yes"}
+    with pytest.raises(Exception, match="an alias"):
+        load_front_matter("a: &x 1\nb: *x")
+
+
+YAML_ALPHABET = list(": -[]{},#&*!|>'\"?%@`\t\n  abeflnorsty0129厦é.\\+~")
+_words = st.text(alphabet=YAML_ALPHABET, max_size=12)
+_keys = st.sampled_from(["title", "a", "tags", "yes", "1", "-", "?", "~", "'k'", '"k"', ""])
+
+
+@st.composite
+def front_matter_like(draw: st.DrawFn) -> str:
+    """Lines of `key: value`, list items and free text, indented at random."""
+    lines = []
+    for _ in range(draw(st.integers(1, 6))):
+        indent = " " * draw(st.sampled_from([0, 0, 0, 1, 2, 4]))
+        shape = draw(st.sampled_from(["pair", "pair", "item", "text", "open"]))
+        value = draw(_words)
+        if shape == "pair":
+            lines.append(f"{indent}{draw(_keys)}: {value}")
+        elif shape == "item":
+            lines.append(f"{indent}- {value}")
+        elif shape == "open":
+            lines.append(f"{indent}{draw(_keys)}:")
+        else:
+            lines.append(indent + value)
+    return "\n".join(lines)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(front_matter_like(), st.text(alphabet=YAML_ALPHABET, max_size=60)))
+def test_generated_front_matter_reads_as_the_pure_loader_reads_it(text: str) -> None:
+    # Given text made of YAML's significant characters, shaped like front matter or not
+    # When libyaml's loader and the pure-Python loader read it
+    # Then both give the same value with the same types, or the same error
+    assert outcome(load_front_matter, text) == outcome(load_front_matter_pure, text)
