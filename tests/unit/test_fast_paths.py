@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hostile.corpus import load_cases, site_config, source_bytes
-from pressroom.content import frontmatter
+from pressroom.content import body, frontmatter
 from pressroom.content.frontmatter import load_front_matter, load_front_matter_pure
 from support.paths import CORPUS, FIXTURE_POSTS
 
@@ -189,3 +189,108 @@ def test_generated_front_matter_reads_as_the_pure_loader_reads_it(text: str) -> 
     # When libyaml's loader and the pure-Python loader read it
     # Then both give the same value with the same types, or the same error
     assert outcome(load_front_matter, text) == outcome(load_front_matter_pure, text)
+
+
+def excerpt_by_whole_parse(html: str, limit: int = 140) -> str:
+    """The excerpt as it was first written: the whole body parsed in one feed (the oracle)."""
+    extractor = body._TextExtractor()
+    extractor.feed(html)
+    text = " ".join("".join(extractor.parts).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fixture_bodies() -> list[str]:
+    """The HTML of the fixture and (when present) news posts' bodies."""
+    bodies = []
+    for folder in (FIXTURE_POSTS, CORPUS):
+        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            text = path.read_text(encoding="utf-8")
+            front = front_of(text.encode())
+            if front is not None:
+                source = text.split("\n", 1)[1][len(front) :].partition("\n")[2]
+                bodies.append(body.render_markdown(source))
+    return bodies
+
+
+LONG_BODY = (
+    "<p>市执法局党组召开党史学习教育总结会。</p>\n"
+    + "<p>第一段 &amp; <b>粗体</b> <script>var x = '<p>';</script>文字。</p>\n" * 400
+    + "<div style='display: none'>隐藏</div><p>结尾</p>"
+)
+
+
+def test_excerpt_equals_the_whole_parse_on_fixture_and_long_bodies() -> None:
+    # Given the fixture bodies, a long body and short ones around the excerpt's length
+    bodies = [*fixture_bodies(), LONG_BODY, "", "<p>短</p>", "<p>" + "字" * 139 + "</p>"]
+    bodies += ["<p>" + "字" * 141 + "</p>", "<p>" + "字 " * 300 + "</p>", "x" * 5000]
+    # When each excerpt is made by reading only as much as it needs
+    # Then it is the excerpt of the whole parse
+    for html in bodies:
+        assert body.excerpt(html) == excerpt_by_whole_parse(html)
+    assert body.excerpt(LONG_BODY).startswith(
+        "市执法局党组召开党史学习教育总结会。 第一段 & 粗体 文字。"
+    )
+
+
+HTML_PIECES = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<br>",
+        "<br/>",
+        "<b>",
+        "</b>",
+        "<script>",
+        "</script>",
+        "</scr",
+        "<style>",
+        "</style>",
+        '<div style="display:none">',
+        "<span style='DISPLAY: none'>",
+        "</div>",
+        "</span>",
+        "<!-- c -->",
+        "<!--",
+        "-->",
+        "<![CDATA[x]]>",
+        "<!DOCTYPE html>",
+        "<?php ?>",
+        "&amp;",
+        "&lt;",
+        "&#20320;",
+        "&#x4f60;",
+        "&",
+        "&am",
+        "<",
+        ">",
+        "<a href='x'>",
+        "</a>",
+        "<img src=x>",
+        "<li>",
+        "</li>",
+        " ",
+        "\n",
+        "\t",
+        "字",
+        "word",
+        "é",
+    ]
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(
+    st.lists(st.one_of(HTML_PIECES, st.text(max_size=5)), max_size=80).map("".join),
+    st.integers(0, 12),
+    st.integers(1, 40),
+)
+def test_excerpt_equals_the_whole_parse_on_generated_html(
+    html: str, piece_chars: int, limit: int
+) -> None:
+    # Given HTML-like text and pieces small enough to cut it anywhere before a `<`
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(body, "_EXCERPT_PIECE_CHARS", piece_chars)
+        # When its excerpt is made piece by piece
+        made = body.excerpt(html, limit)
+    # Then it is the excerpt of the whole parse
+    assert made == excerpt_by_whole_parse(html, limit)

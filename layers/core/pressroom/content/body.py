@@ -13,6 +13,8 @@ from pressroom.model import Post
 from pressroom.urls import SiteUrls
 
 _EXCERPT_CHARS = 140
+# How much HTML excerpt() reads before it looks whether it has enough text.
+_EXCERPT_PIECE_CHARS = 400
 
 
 @lru_cache(maxsize=1)
@@ -85,9 +87,20 @@ class _TextExtractor(HTMLParser):
 
 
 def excerpt(body_html: str, limit: int = _EXCERPT_CHARS) -> str:
-    """Plain text from the start of the body, for listings."""
+    """Plain text from the start of the body, for listings. The HTML is read a piece at a time
+    (each piece ending before a `<`) and no further than the excerpt needs: the words of what
+    was read begin the words of the whole text."""
     extractor = _TextExtractor()
-    extractor.feed(body_html)
+    start = 0
+    while start < len(body_html):
+        end = body_html.find("<", start + 1 + _EXCERPT_PIECE_CHARS)
+        end = len(body_html) if end < 0 else end
+        extractor.feed(body_html[start:end])
+        start = end
+        if start < len(body_html) and sum(map(len, extractor.parts)) > limit:
+            text = " ".join("".join(extractor.parts).split())
+            if len(text) > limit:
+                return text[: limit - 1].rstrip() + "…"
     text = " ".join("".join(extractor.parts).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
