@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hostile.corpus import load_cases, site_config, source_bytes
+from pressroom import urls
 from pressroom.content import body, frontmatter
 from pressroom.content.frontmatter import load_front_matter, load_front_matter_pure
 from support.paths import CORPUS, FIXTURE_POSTS
@@ -294,3 +295,32 @@ def test_excerpt_equals_the_whole_parse_on_generated_html(
         made = body.excerpt(html, limit)
     # Then it is the excerpt of the whole parse
     assert made == excerpt_by_whole_parse(html, limit)
+
+
+def href_by_characters(url: str) -> str:
+    """href as it was first written, one character at a time (the oracle)."""
+    return "".join(
+        char if char in urls._HREF_SAFE_ASCII or ord(char) > 127 else f"%{ord(char):02X}"
+        for char in url
+    )
+
+
+@settings(max_examples=EXAMPLES * 3, deadline=None)
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet=list(" +%#?&=/:@!~()*'\"<>\\^`{|}[]\t\n\x00\x7f\x80é厦😀aZ09-._")),
+    )
+)
+def test_href_equals_the_character_by_character_escape(url: str) -> None:
+    # Given any text, rich in spaces, `+`, `%`, `#`, `?`, controls and other scripts
+    # When it is written as a link
+    # Then it is what escaping one character at a time gives
+    assert urls.href(url) == href_by_characters(url)
+
+
+def test_href_escapes_ascii_specials_and_keeps_other_scripts() -> None:
+    # Given a path with a space, a plus, a percent, a hash, a query mark and Chinese
+    # When it is written as a link
+    # Then the ASCII specials are escaped and the Chinese is kept
+    assert urls.href("/a b+c%d#e?f/厦门.html") == "/a%20b%2Bc%25d%23e%3Ff/厦门.html"
