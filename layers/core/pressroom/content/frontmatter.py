@@ -1,5 +1,6 @@
 """Front matter: a strict YAML subset (no YAML 1.1 surprises, aliases, tags or duplicate keys),
-and errors an editor can act on."""
+and errors an editor can act on. The rules are PyYAML's pure-Python loader with our resolvers
+and constructors; libyaml reads what it reads the same way, and that loader reads the rest."""
 
 from __future__ import annotations
 
