@@ -42,6 +42,14 @@ def _parents() -> dict[int, int]:
 
 
 def _rss(pid: int) -> int:
+    """A process's proportional set size (Pss: pages shared with other processes, such as a
+    forked worker's copy-on-write pages, counted as a share), else its VmRSS."""
+    try:
+        for line in (PROC / str(pid) / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     try:
         for line in (PROC / str(pid) / "status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -52,7 +60,8 @@ def _rss(pid: int) -> int:
 
 
 def tree_rss(root: int) -> int:
-    """The resident memory of `root` and every process below it, in bytes."""
+    """The memory of `root` and every process below it, in bytes (their Pss summed: shared
+    pages once in all)."""
     parents = _parents()
     children: dict[int, list[int]] = {}
     for pid, parent in parents.items():
@@ -76,9 +85,8 @@ def run_tree(
     env: dict[str, str] | None = None,
     cores: int = 0,
 ) -> TreeRun:
-    """Run `args` to its end, sampling the process tree's resident memory every 50 ms (so a peak
-    shorter than that can be missed; the sum counts pages shared between processes once per
-    process, as `ps` would). With `cores`, the tree runs on that many CPUs only."""
+    """Run `args` to its end, sampling the process tree's memory (`tree_rss`) every 50 ms, so a
+    peak shorter than that can be missed. With `cores`, the tree runs on that many CPUs only."""
     pinned = allowed_cores(cores) if cores else None
 
     def pin() -> None:
