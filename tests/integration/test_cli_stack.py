@@ -16,12 +16,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from pressroom_dev import cli
 from pressroom_dev.cli import main
 from pressroom_dev.stack import LocalStack, local_name
 from support.aws import REGION
+from support.servers import moto_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {
@@ -59,20 +59,12 @@ class Running:
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[Running]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
-    stack = LocalStack(ROOT, session, endpoint_url=endpoint).create()
-    try:
+    with moto_server() as endpoint:
+        session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        )
+        stack = LocalStack(ROOT, session, endpoint_url=endpoint).create()
         yield Running(endpoint, stack.s3)
-    finally:
-        server.stop()
 
 
 @pytest.fixture

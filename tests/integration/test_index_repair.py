@@ -5,15 +5,12 @@ written, so the daily reconcile and `pressroom redrive` can rebuild what a faile
 
 from __future__ import annotations
 
-import contextlib
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from pressroom.adapters.dynamodb import STALE_ITEM_BYTES, DynamoStalePages, DynamoTableChanges
 from pressroom.errors import TransientError
@@ -24,6 +21,7 @@ from support.aws import LOCAL_ENVIRONMENT, REGION
 from support.harness import FunctionPipelines, Harness
 from support.paths import ROOT
 from support.posts import PostFactory
+from support.servers import moto_server
 
 NEW_POST = "xiamenribao/2026/03/21/metro.html"
 # The pages one post in the existing category and tag makes stale.
@@ -215,19 +213,10 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Harness]]:
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
+    with moto_server() as endpoint:
         session = boto3.session.Session(region_name=REGION)
         stack = LocalStack(ROOT, session, endpoint_url=endpoint).create()
         yield endpoint, Harness(stack, FunctionPipelines.of(stack), session)
-    finally:
-        with contextlib.suppress(Exception):
-            server.stop()
 
 
 def test_pressroom_redrive_repairs_the_local_stack(

@@ -5,7 +5,6 @@ refuses."""
 from __future__ import annotations
 
 import dataclasses
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from pressroom_dev import cli, upload
 from pressroom_dev.cli import main
@@ -21,6 +19,7 @@ from pressroom_dev.stack import LocalStack, local_name
 from support.aws import CREDENTIALS, LOCAL_ENVIRONMENT, REGION
 from support.paths import ROOT
 from support.posts import post_text
+from support.servers import moto_server
 
 SOURCE_BUCKET = local_name("pressroom", "SourceBucket")
 SITE = "http://site.test"
@@ -46,18 +45,10 @@ class Running:
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[Running]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    session = boto3.session.Session(region_name=REGION, **CREDENTIALS)
-    stack = LocalStack(ROOT, session, endpoint_url=endpoint).create()
-    try:
+    with moto_server() as endpoint:
+        session = boto3.session.Session(region_name=REGION, **CREDENTIALS)
+        stack = LocalStack(ROOT, session, endpoint_url=endpoint).create()
         yield Running(endpoint, stack.s3)
-    finally:
-        server.stop()
 
 
 @pytest.fixture

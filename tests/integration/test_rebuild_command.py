@@ -4,13 +4,11 @@ and waits until its last part is done."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from pressroom_dev import cli
 from pressroom_dev.cli import main
@@ -19,6 +17,7 @@ from pressroom_dev.stack import LocalStack
 from support.aws import LOCAL_ENVIRONMENT, REGION
 from support.paths import ROOT
 from support.posts import post_text
+from support.servers import moto_server
 
 
 @pytest.fixture
@@ -26,20 +25,14 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, LocalStack]]:
     for name, value in LOCAL_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv(cli.PROJECT_ENV, str(ROOT))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    stack = LocalStack(ROOT, boto3.session.Session(region_name=REGION), endpoint_url=endpoint)
-    stack.create()
-    engine = EventSourceMappings(stack, poll_seconds=0.05).start()
-    try:
-        yield endpoint, stack
-    finally:
-        engine.stop()
-        server.stop()
+    with moto_server() as endpoint:
+        session = boto3.session.Session(region_name=REGION)
+        stack = LocalStack(ROOT, session, endpoint_url=endpoint).create()
+        engine = EventSourceMappings(stack, poll_seconds=0.05).start()
+        try:
+            yield endpoint, stack
+        finally:
+            engine.stop()
 
 
 def wait_idle(engine_stack: LocalStack, timeout: float = 120.0) -> None:

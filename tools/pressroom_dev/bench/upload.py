@@ -22,6 +22,7 @@ from pressroom.adapters.dynamodb import DynamoPostRepository, counter_updates, m
 from pressroom.model import Listed, Term
 from pressroom.urls import slugify
 from pressroom_dev.bench.process import profile_text
+from pressroom_dev.cli import LOCAL_ENVIRONMENT as CLI_ENVIRONMENT
 
 CATEGORY = "xiamenribao"
 TAG = "厦门日报新闻"
@@ -30,17 +31,7 @@ BUILD_INDEXES = "BuildIndexesFunction"
 # The days seeded posts use: never the 15th, the measured uploads' day.
 SEED_DAYS = [day for day in range(1, 29) if day != 15]
 UPLOAD_DAY = "2026-01-15"
-LOCAL_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_SERVICE_NAME": "pressroom",
-    "POWERTOOLS_METRICS_NAMESPACE": "Pressroom",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "ERROR",
-}
+LOCAL_ENVIRONMENT = CLI_ENVIRONMENT | {"POWERTOOLS_LOG_LEVEL": "ERROR"}
 
 
 def post_text(title: str, date: str) -> str:
