@@ -1,7 +1,9 @@
-"""Tracing is imported only where it is on: a handler with tracing off never loads X-Ray."""
+"""A handler imports only what it uses: with tracing off it never loads X-Ray, and only
+Rebuild loads the rebuild fan-out."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -29,13 +31,10 @@ def test_a_handler_without_tracing_is_returned_as_it_is() -> None:
     assert traced({})(handler) is handler
 
 
-@pytest.mark.parametrize("function", ["render_post", "build_indexes", "rebuild"])
-def test_a_handler_with_tracing_off_never_imports_the_xray_sdk(function: str) -> None:
-    # Given a handler module imported as Lambda would, with tracing disabled
-    code = (
-        "import sys, app; "
-        "print(sorted(m for m in sys.modules if m.startswith(('aws_xray_sdk', 'wrapt'))))"
-    )
+def imported_modules(function: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules under `prefixes` that importing the function's handler loads, as Lambda
+    would import it, with tracing disabled."""
+    code = f"import sys, app; print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))"
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
@@ -44,7 +43,6 @@ def test_a_handler_with_tracing_off_never_imports_the_xray_sdk(function: str) ->
         "POWERTOOLS_TRACE_DISABLED": "true",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    # When it is imported
     result = subprocess.run(
         [sys.executable, "-c", code],
         env=env,
@@ -53,6 +51,21 @@ def test_a_handler_with_tracing_off_never_imports_the_xray_sdk(function: str) ->
         timeout=60,
         cwd=ROOT / "functions" / function,
     )
-    # Then no X-Ray module was loaded
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    return list(ast.literal_eval(result.stdout.strip()))
+
+
+@pytest.mark.parametrize("function", ["render_post", "build_indexes", "rebuild"])
+def test_a_handler_with_tracing_off_never_imports_the_xray_sdk(function: str) -> None:
+    # Given a handler module imported as Lambda would, with tracing disabled
+    # When it is imported
+    # Then no X-Ray module was loaded
+    assert imported_modules(function, ("aws_xray_sdk", "wrapt")) == []
+
+
+@pytest.mark.parametrize(
+    ("function", "loaded"), [("render_post", False), ("build_indexes", False), ("rebuild", True)]
+)
+def test_only_rebuild_imports_the_fan_out(function: str, loaded: bool) -> None:
+    fan_out = ("pressroom.usecases.rebuild", "pressroom.adapters.fanout")
+    assert bool(imported_modules(function, fan_out)) is loaded

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
 from botocore.config import Config
@@ -18,7 +18,6 @@ from pressroom.adapters.dynamodb import (
     DynamoTableChanges,
     check_commit_fits,
 )
-from pressroom.adapters.fanout import DynamoRebuildJobs, S3SourceListing, SqsWorkQueue
 from pressroom.adapters.s3 import S3Reports, S3Site, S3Source
 from pressroom.adapters.scheduler import EventBridgeScheduler
 from pressroom.adapters.sqs import SqsChangeQueue
@@ -39,7 +38,9 @@ from pressroom.render import SiteRenderer
 from pressroom.usecases.cdn import Invalidations
 from pressroom.usecases.indexes import IndexBuilder
 from pressroom.usecases.publish import Publisher
-from pressroom.usecases.rebuild import FanOut, Progress, Rebuilder
+
+if TYPE_CHECKING:  # imported where used: RenderPost and BuildIndexes never rebuild
+    from pressroom.usecases.rebuild import FanOut, Progress, Rebuilder
 
 # The functions time out after 30 s: a call gives up well before, and retries stay inside it:
 # 3 attempts of (3 s to connect + 5 s to read), plus up to 1 + 2 s of backoff, is 27 s
@@ -89,6 +90,8 @@ class Pipeline:
     fanout: FanOut | None = field(default=None, kw_only=True)
 
     def rebuilder(self, progress: Progress | None = None) -> Rebuilder:
+        from pressroom.usecases.rebuild import Rebuilder
+
         rebuilder = Rebuilder(self.publish, self.build_indexes, fanout=self.fanout)
         if progress is not None:
             rebuilder.progress = progress
@@ -168,6 +171,9 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
         ),
     )
     if settings.rebuild_queue_url:
+        from pressroom.adapters.fanout import DynamoRebuildJobs, S3SourceListing, SqsWorkQueue
+        from pressroom.usecases.rebuild import FanOut
+
         pipeline.fanout = FanOut(
             SqsWorkQueue(settings.rebuild_queue_url, client("sqs")),
             S3SourceListing(settings.source_bucket, s3),
