@@ -21,7 +21,7 @@ from pressroom_dev import cli
 from pressroom_dev.cli import main
 from pressroom_dev.stack import LocalStack, local_name
 from support.aws import REGION
-from support.servers import moto_server
+from support.servers import as_an_editor, empty_bucket, moto_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {
@@ -70,15 +70,9 @@ def running() -> Iterator[Running]:
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, running: Running) -> Iterator[Path]:
     """A folder outside the repository as cwd, the local credentials, an empty posts/."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(cli.PROJECT_ENV, raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
+    as_an_editor(monkeypatch, tmp_path, CREDENTIALS)
     yield tmp_path
-    for key in running.source_keys():
-        running.s3.delete_object(Bucket=SOURCE_BUCKET, Key=key)
+    empty_bucket(running.s3, SOURCE_BUCKET, running.source_keys())
 
 
 def stderr_line(capsys: pytest.CaptureFixture[str], command: str) -> str:

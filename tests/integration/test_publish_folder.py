@@ -19,7 +19,7 @@ from pressroom_dev.stack import LocalStack, local_name
 from support.aws import CREDENTIALS, LOCAL_ENVIRONMENT, REGION
 from support.paths import ROOT
 from support.posts import post_text
-from support.servers import moto_server
+from support.servers import as_an_editor, empty_bucket, moto_server
 
 SOURCE_BUCKET = local_name("pressroom", "SourceBucket")
 SITE = "http://site.test"
@@ -54,17 +54,9 @@ def running() -> Iterator[Running]:
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, running: Running) -> Iterator[Path]:
     """A folder outside the repository as cwd, the local credentials, an empty posts/."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(cli.PROJECT_ENV, raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for name, value in LOCAL_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
+    as_an_editor(monkeypatch, tmp_path, LOCAL_ENVIRONMENT)
     yield tmp_path
-    keys = [{"Key": key} for key in running.object_keys()]
-    for start in range(0, len(keys), 1000):
-        batch = {"Objects": keys[start : start + 1000], "Quiet": True}
-        running.s3.delete_objects(Bucket=SOURCE_BUCKET, Delete=batch)
+    empty_bucket(running.s3, SOURCE_BUCKET, running.object_keys())
 
 
 def write_posts(folder: Path, count: int) -> dict[str, bytes]:
