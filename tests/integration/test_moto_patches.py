@@ -30,6 +30,7 @@ from pressroom_dev.moto_patches import (
     _TablesByReference,
     install_moto_fidelity,
     patched_by,
+    plain_attribute_value,
 )
 
 REGION = "us-east-1"
@@ -682,6 +683,9 @@ def test_every_patch_is_covered_here() -> None:
         "s3_key_length",
         "s3_metadata_size",
         "dynamodb_transaction_size",
+        "s3_url_module_once",
+        "moto_modules_listed_once",
+        "dynamodb_attribute_values_as_is",
     }
 
 
@@ -1275,3 +1279,215 @@ def test_moto_itself_refuses_oversized_keys_items_and_transactions(aws: None) ->
     # and the largest that fit are stored
     dynamodb.put_item(TableName=table, Item={"PK": {"S": "P" * 2048}, "SK": {"S": "S" * 1024}})
     assert dynamodb.scan(TableName=table)["Count"] == 1
+
+
+# -- request dispatch: what every request costs --------------------------------------------------
+S3_URL_MODULE = """
+import moto.s3.models as s3_models
+
+reloaded = []
+reload_module = s3_models.reload
+
+
+def counting_reload(module):
+    reloaded.append(module.__name__)
+    return reload_module(module)
+
+
+def scenario():
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="site")
+    s3_models.reload = counting_reload
+    for n in range(5):
+        s3.put_object(Bucket="site", Key=f"page-{n}.html", Body=b"<p>page</p>")
+    assert s3.get_object(Bucket="site", Key="page-4.html")["Body"].read() == b"<p>page</p>"
+    assert len(reloaded) <= 1, f"moto.s3.urls reloaded {len(reloaded)} times for 6 requests"
+    if PATCHED:  # a change of the custom endpoints it reads still takes effect
+        os.environ["MOTO_S3_CUSTOM_ENDPOINTS"] = "http://storage.example:9000"
+        backend = s3_models.s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+        assert "http://storage.example:9000" in backend.url_bases, backend.url_bases
+        del os.environ["MOTO_S3_CUSTOM_ENDPOINTS"]
+        assert "http://storage.example:9000" not in backend.url_bases, backend.url_bases
+"""
+
+MOTO_MODULES = """
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+listed = []
+listdir = os.listdir
+
+
+def counting_listdir(path="."):
+    listed.append(path)
+    return listdir(path)
+
+
+def scenario():
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    os.listdir = counting_listdir
+    try:
+        found = [dispatcher.get_backend_for_host(host) for host in ["s3", "dynamodb", "sqs"] * 5]
+    finally:
+        os.listdir = listdir
+    assert found == ["s3", "dynamodb", "sqs"] * 5, found
+    assert dispatcher.get_backend_for_host("dynamodb.us-east-1.amazonaws.com") == "dynamodb"
+    assert not listed, f"moto's package folder listed {len(listed)} times for 15 requests"
+"""
+
+ATTRIBUTE_VALUES = """
+import moto.core.serialize as serialize
+
+picked = []
+get_value = serialize.ResponseSerializer.get_value
+
+
+def counting_get_value(self, value, key, shape):
+    picked.append(key)
+    return get_value(self, value, key, shape)
+
+
+ITEM = {
+    "pk": {"S": "posts"},
+    "sk": {"S": "2026-12-01#厦门日报"},
+    "title": {"S": "标题 <b>&amp;</b> \\u2028 \\"quoted\\""},
+    "count": {"N": "-12.50"},
+    "live": {"BOOL": False},
+    "gone": {"NULL": True},
+    "raw": {"B": b"\\x00\\xffbytes"},
+    "raws": {"BS": [b"one", b"\\x01"]},
+    "tags": {"SS": ["c++", "C#"]},
+    "sizes": {"NS": ["1", "2.5"]},
+    "parts": {"L": [{"S": "a"}, {"N": "1"}, {"M": {"deep": {"L": [{"BOOL": True}]}}}]},
+    "meta": {"M": {"url": {"S": "/a/b.html"}, "bin": {"B": b"\\x02"}, "empty": {"L": []}}},
+}
+
+
+def scenario():
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="posts",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(TableName="posts", Item=ITEM)
+    for n in range(100):
+        dynamodb.put_item(
+            TableName="posts",
+            Item={"pk": {"S": "posts"}, "sk": {"S": f"{n:03d}"}, "title": {"S": f"t{n}"}},
+        )
+    key = {"pk": ITEM["pk"], "sk": ITEM["sk"]}
+    assert dynamodb.get_item(TableName="posts", Key=key)["Item"] == ITEM
+    serialize.ResponseSerializer.get_value = counting_get_value
+    items = dynamodb.query(
+        TableName="posts",
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "posts"}},
+    )["Items"]
+    serialize.ResponseSerializer.get_value = get_value
+    assert len(items) == 101 and items[-1] == ITEM, items[-1]
+    assert items[0] == {"pk": {"S": "posts"}, "sk": {"S": "000"}, "title": {"S": "t0"}}
+    assert len(picked) < 400, f"{len(picked)} values picked to serialize 101 items"
+"""
+
+
+def test_s3_url_module_once_shape() -> None:
+    """Given moto's S3Backend, then `_url_module` is a property that reloads moto.s3.urls (so
+    the url bases follow MOTO_S3_CUSTOM_ENDPOINTS), BaseBackend.urls reads it, and the
+    in-process stubber looks a backend's urls up at every request."""
+    patch = BY_NAME["s3_url_module_once"]
+    assert_targets(patch)
+    url_module = patch.targets[0].original()
+    assert isinstance(url_module, property)
+    assert "reload" in url_module.fget.__code__.co_names
+    urls = Target("moto.core.base_backend", "BaseBackend.urls").original()
+    assert {"url_bases", "_url_module"} <= set(urls.fget.__code__.co_names)
+    assert "urls" in names_used(patch.targets[1])
+
+
+def test_moto_modules_listed_once_shape() -> None:
+    """Given moto's server, then its dispatcher's get_backend_for_host(self, host) asks
+    `backends.list_of_moto_modules()` whether a host names a service."""
+    patch = BY_NAME["moto_modules_listed_once"]
+    assert_targets(patch)
+    assert "list_of_moto_modules" in names_used(patch.targets[1])
+
+
+def test_dynamodb_attribute_values_as_is_shape(aws: None) -> None:
+    """Given moto's JSON serializer, then it dispatches on `_serialize_type_<type>`, DynamoDB's
+    model names its attribute value structure `AttributeValue` with the ten members the wire
+    carries, and moto's results turn binary values into bytes (which the patch leaves to the
+    serializer, which base64-encodes them)."""
+    patch = BY_NAME["dynamodb_attribute_values_as_is"]
+    assert_targets(patch)
+    import base64
+
+    import botocore.session
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.utilities import dynamo_to_dict
+
+    serialize = Target("moto.core.serialize", "ResponseSerializer._serialize").original()
+    assert "getattr" in serialize.__code__.co_names
+    model = botocore.session.get_session().get_service_model("dynamodb")
+    shape = model.shape_for("AttributeValue")
+    assert shape.type_name == "structure"
+    assert set(shape.members) == {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"}
+    encoded = base64.b64encode(b"\x00").decode()
+    assert dynamo_to_dict(DynamoType({"B": encoded})) == {"B": b"\x00"}
+    assert dynamo_to_dict(DynamoType({"S": "s"})) == {"S": "s"}
+
+
+def test_plain_attribute_values_are_wire_values() -> None:
+    """Given attribute values as moto hands them over, then only strings, booleans and lists
+    and maps of them count as plain; bytes anywhere inside do not."""
+    assert plain_attribute_value({"S": "标题"})
+    assert plain_attribute_value({"L": [{"N": "1"}, {"M": {"a": {"BOOL": True}}}]})
+    assert not plain_attribute_value({"B": b"x"})
+    assert not plain_attribute_value({"M": {"a": {"BS": [b"x"]}}})
+    assert not plain_attribute_value({"N": 1})
+
+
+@defect("s3_url_module_once", "reloads moto.s3.urls for every in-process S3 request")
+def test_moto_reloads_its_s3_urls_once() -> None:
+    """Given pristine moto in-process, when six S3 requests are made, then moto.s3.urls is
+    reloaded at most once."""
+    run_scenario(S3_URL_MODULE, patched=False)
+
+
+def test_patched_moto_reloads_its_s3_urls_once() -> None:
+    """Given the patches installed, the same requests reload it at most once, and a change of
+    MOTO_S3_CUSTOM_ENDPOINTS still changes the url bases."""
+    run_scenario(S3_URL_MODULE, patched=True)
+
+
+@defect("moto_modules_listed_once", "lists its package folder for every request to its server")
+def test_moto_server_lists_its_modules_once() -> None:
+    """Given pristine moto's server dispatcher, when 15 requests' hosts are dispatched, then
+    moto's package folder is not listed again."""
+    run_scenario(MOTO_MODULES, patched=False)
+
+
+def test_patched_moto_server_lists_its_modules_once() -> None:
+    """Given the patches installed, the same hosts dispatch to the same services without a
+    listing."""
+    run_scenario(MOTO_MODULES, patched=True)
+
+
+@defect("dynamodb_attribute_values_as_is", "walks every attribute's shape to serialize items")
+def test_moto_serializes_items_without_walking_every_attribute() -> None:
+    """Given pristine moto, when a query returns 101 items (one with every attribute type,
+    binary and CJK included), then the items come back as they were written and the
+    serializer picks fewer than 400 values."""
+    run_scenario(ATTRIBUTE_VALUES, patched=False)
+
+
+def test_patched_moto_serializes_items_without_walking_every_attribute() -> None:
+    """Given the patches installed, the same items come back identical, binary values
+    included, and only the response's own members are picked."""
+    run_scenario(ATTRIBUTE_VALUES, patched=True)

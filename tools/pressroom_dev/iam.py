@@ -114,13 +114,15 @@ class Request:
     context: Mapping[str, ContextValue] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4096)
+def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
 def _glob(pattern: str, value: str, ignore_case: bool) -> bool:
     """IAM's wildcards: `*` any run of characters, `?` one character; nothing else is special."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return (
-        re.fullmatch(regex, value, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
-        is not None
-    )
+    return _glob_regex(pattern, ignore_case).fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

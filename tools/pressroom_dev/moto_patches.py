@@ -4,7 +4,10 @@ moto's S3 notifications lack `versionId` and `sequencer`, and send nothing when 
 bucket gets a delete marker; moto's DynamoDB applies a transaction's items one by one, backs up
 whole tables per transaction, and sorts the whole table for every query. `install_moto_fidelity`
 adds the S3 fields and events, makes each DynamoDB write (a transaction as a whole) atomic, and
-makes a base-table query read only its partition, as DynamoDB does.
+makes a base-table query read only its partition, as DynamoDB does. Three patches only make
+moto cheaper per request, so that the local stack's speed is pressroom's and not moto's: S3's
+URL table is not reloaded from disk per request, the server does not list its own package per
+request, and attribute values already in wire form are not walked member by member.
 
 Each patch is a `MotoPatch` of `PATCHES`: its name, the defect it corrects, the `Target`s of
 moto it replaces or relies on (module, attribute, the parameters it calls them with), and its
@@ -746,6 +749,91 @@ def _install_dynamodb_transaction_size() -> None:
     _replace("dynamodb_transaction_size", _TRANSACT_WRITE_ITEMS, transact_write_items)
 
 
+# -- request dispatch --------------------------------------------------------------------------
+_S3_URL_MODULE = Target("moto.s3.models", "S3Backend._url_module", replaced=True)
+_LIST_OF_MOTO_MODULES = Target("moto.backends", "list_of_moto_modules", (), replaced=True)
+_BACKEND_FOR_HOST = Target(
+    "moto.moto_server.werkzeug_app",
+    "DomainDispatcherApplication.get_backend_for_host",
+    ("self", "host"),
+)
+_STUBBER_PROCESS_REQUEST = Target(
+    "moto.core.botocore_stubber", "BotocoreStubber.process_request", ("self", "request")
+)
+
+
+class _Property(property):
+    """A property that can carry the names of the patches that installed it."""
+
+
+def _install_s3_url_module_once() -> None:
+    """moto.s3.urls is reloaded only when the custom endpoints it reads have changed."""
+    from moto import settings
+
+    original = _S3_URL_MODULE.original()
+    loaded: dict[tuple[str, ...], Any] = {}
+    lock = threading.Lock()
+
+    def url_module(self: Any) -> Any:
+        endpoints = tuple(settings.get_s3_custom_endpoints())
+        with lock:
+            if endpoints not in loaded:
+                loaded.clear()
+                loaded[endpoints] = original.fget(self)
+            return loaded[endpoints]
+
+    _replace("s3_url_module_once", _S3_URL_MODULE, _Property(url_module))
+
+
+def _install_moto_modules_listed_once() -> None:
+    """moto's server lists its own package folder once, not on every request."""
+    modules = tuple(_LIST_OF_MOTO_MODULES.original()())
+
+    def list_of_moto_modules() -> tuple[str, ...]:
+        return modules
+
+    _replace("moto_modules_listed_once", _LIST_OF_MOTO_MODULES, list_of_moto_modules)
+
+
+_JSON_STRUCTURE = Target(
+    "moto.core.serialize",
+    "BaseJSONSerializer._serialize_type_structure",
+    ("self", "serialized", "value", "shape", "key"),
+    replaced=True,
+)
+_DYNAMO_TO_DICT = Target("moto.dynamodb.models.utilities", "dynamo_to_dict", ("obj",))
+ATTRIBUTE_VALUE_SHAPE = "AttributeValue"
+
+
+def plain_attribute_value(value: Any) -> bool:
+    """Whether a DynamoDB attribute value, as moto hands it to its serializer, is already what
+    the wire carries: strings, booleans, and lists and maps of them (binary values are bytes
+    that the serializer still has to encode)."""
+    if isinstance(value, str | bool):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and plain_attribute_value(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(plain_attribute_value(v) for v in value)
+    return False
+
+
+def _install_dynamodb_attribute_values_as_is() -> None:
+    """An attribute value that is already in its wire form is copied into the response, not
+    walked member by member through the AttributeValue shape's ten members."""
+    original = _JSON_STRUCTURE.original()
+
+    def serialize_structure(
+        self: Any, serialized: dict[str, Any], value: Any, shape: Any, key: str
+    ) -> None:
+        if key and shape.name == ATTRIBUTE_VALUE_SHAPE and plain_attribute_value(value):
+            serialized[self.get_serialized_name(shape, key)] = value
+            return
+        original(self, serialized, value, shape, key)
+
+    _replace("dynamodb_attribute_values_as_is", _JSON_STRUCTURE, serialize_structure)
+
+
 PATCHES: tuple[MotoPatch, ...] = (
     MotoPatch(
         "s3_event_fields",
@@ -824,6 +912,24 @@ PATCHES: tuple[MotoPatch, ...] = (
         "a transaction over 4 MB is applied",
         (_TRANSACT_WRITE_ITEMS, _DYNAMODB_VALIDATION),
         _install_dynamodb_transaction_size,
+    ),
+    MotoPatch(
+        "s3_url_module_once",
+        "every in-process S3 request reloads moto.s3.urls from disk",
+        (_S3_URL_MODULE, _STUBBER_PROCESS_REQUEST),
+        _install_s3_url_module_once,
+    ),
+    MotoPatch(
+        "moto_modules_listed_once",
+        "the server lists moto's package folder on every request, holding its lock",
+        (_LIST_OF_MOTO_MODULES, _BACKEND_FOR_HOST),
+        _install_moto_modules_listed_once,
+    ),
+    MotoPatch(
+        "dynamodb_attribute_values_as_is",
+        "every attribute of every item returned is serialized by walking its shape's members",
+        (_JSON_STRUCTURE, _DYNAMO_TO_DICT),
+        _install_dynamodb_attribute_values_as_is,
     ),
 )
 """Every patch, in the order `install_moto_fidelity` installs them."""
