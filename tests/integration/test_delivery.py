@@ -236,3 +236,42 @@ def test_a_drain_delivers_a_batching_window_batch_at_once(
         assert pump.stream_lag() > 0 and "category/cailianshe.html" not in local.site()
     finally:
         pump.stop()
+
+
+def test_the_status_counts_read_from_moto_equal_what_the_api_answers(
+    local: Harness, post_text: PostFactory
+) -> None:
+    """Given messages waiting and in flight, unread stream records and a pending schedule,
+    when the status report counts them from moto's state in this process,
+    then each count is what SQS, DynamoDB Streams and EventBridge Scheduler answer."""
+    pump = EventPump(local.stack, local.invoke)
+    local.upload("2026-03-20-port.md", post_text())
+    local.upload("2026-03-21-bank.md", post_text(title="银行"))
+    local.upload("2026-12-31-later.md", post_text(title="以后", date="2099-01-01 09:00:00"))
+    (ingest, *_) = local.stack.queue_sources
+    local.stack.sqs.receive_message(QueueUrl=ingest.queue_url, MaxNumberOfMessages=1)
+    assert pump.moto.queue(ingest.queue_url) == pump_api_queue(pump, ingest.queue_url) == (2, 1)
+    local.drain()
+    (stream,) = local.stack.stream_sources
+    (shard,) = local.stack.streams.describe_stream(StreamArn=stream.stream_arn)[
+        "StreamDescription"
+    ]["Shards"]
+    iterator = local.stack.streams.get_shard_iterator(
+        StreamArn=stream.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    unread = len(local.stack.streams.get_records(ShardIterator=iterator, Limit=1000)["Records"])
+    assert unread > 0 and pump.moto.unread(iterator) == unread
+    assert pump.moto.schedules(local.stack.schedule_groups()) == len(local.stack.schedules()) == 1
+    assert pump.moto.queue("https://sqs.us-east-1.amazonaws.com/123456789012/none") is None
+    assert pump.moto.unread("no-such-iterator") is None
+
+
+def pump_api_queue(pump: EventPump, url: str) -> tuple[int, int]:
+    attributes = pump.stack.sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return (
+        int(attributes["ApproximateNumberOfMessages"]),
+        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+    )

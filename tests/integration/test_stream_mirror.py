@@ -64,3 +64,6 @@ def test_the_mirror_of_the_stream_equals_the_table(local: Harness, post_text: Po
     assert [r.source_key for r in mirror.rejections()] == ["posts/2026-03-22-d.md"]
     assert mirror.url_owner("/p.html") == table.url_owner("/p.html") == "posts/2026-03-20-b.md"
     assert mirror.url_owner("/nowhere.html") is None
+    # And its counts, kept as records are applied, agree with its records
+    assert mirror.live_count() == sum(1 for record in table.records() if record.live) == 2
+    assert [r.source_key for r in mirror.waiting()] == ["posts/2026-03-21-c.md"]

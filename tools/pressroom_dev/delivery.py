@@ -24,6 +24,7 @@ windows, back off between stream retries and leave failed messages to the visibi
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import threading
 import time
@@ -161,6 +162,50 @@ def backoff(attempts: int) -> float:
     return float(min(0.1 * 2 ** max(attempts - 1, 0), 2.0))
 
 
+# -- moto's state, read in this process -------------------------------------------------------
+class MotoCounts:
+    """The counts a status report needs, read from moto's backends in this process: no request,
+    so they cost the same at any size and take nothing from the mappings. Each answers None
+    when moto does not hold the resource here (then the API is asked)."""
+
+    @staticmethod
+    def _backend(module: str, name: str) -> Any:
+        from pressroom_dev.stack import ACCOUNT, REGION
+
+        backends = getattr(importlib.import_module(module), name)
+        return backends[ACCOUNT][REGION]
+
+    def queue(self, url: str) -> tuple[int, int] | None:
+        """Visible and in-flight messages of the queue at `url`."""
+        try:
+            queue = self._backend("moto.sqs.models", "sqs_backends").queues[url.rsplit("/", 1)[-1]]
+            return (
+                int(queue.approximate_number_of_messages),
+                int(queue.approximate_number_of_messages_not_visible),
+            )
+        except (ImportError, KeyError, AttributeError):
+            return None
+
+    def unread(self, iterator: str) -> int | None:
+        """Records of the shard after the position of the stream iterator `iterator`."""
+        try:
+            backend = self._backend("moto.dynamodbstreams.models", "dynamodbstreams_backends")
+            position = backend.shard_iterators[iterator]
+            shard = position.stream_shard
+            end = int(shard.starting_sequence_number) + len(shard.items)
+            return max(end - int(position.sequence_number), 0)
+        except (ImportError, KeyError, AttributeError, TypeError):
+            return None
+
+    def schedules(self, groups: list[str]) -> int | None:
+        """One-time schedules pending in the schedule groups `groups`."""
+        try:
+            backend = self._backend("moto.scheduler.models", "scheduler_backends")
+            return sum(len(backend.schedule_groups[group].schedules) for group in groups)
+        except (ImportError, KeyError, AttributeError):
+            return None
+
+
 # -- the engine -------------------------------------------------------------------------------
 class EventSourceMappings:
     """The template's event source mappings over a local stack, stepped by `drain` or by
@@ -188,6 +233,7 @@ class EventSourceMappings:
         self.windows: dict[str, float] = {source.function: source.window for source in sources}
         self._held: dict[str, _Held] = {}
         self._shards: dict[tuple[str, str], _Shard] = {}
+        self.moto = MotoCounts()
 
     # invocation -------------------------------------------------------------------------------
     def _call(self, invoke: Invoke, function: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -544,8 +590,11 @@ class EventSourceMappings:
                 lag += self._pending_records(source)
                 iterators = list(source.iterators.values())
             for iterator in iterators:
-                response = self.stack.streams.get_records(ShardIterator=iterator, Limit=100)
-                lag += len(response.get("Records", []))
+                unread = self.moto.unread(iterator)
+                if unread is None:
+                    response = self.stack.streams.get_records(ShardIterator=iterator, Limit=100)
+                    unread = len(response.get("Records", []))
+                lag += unread
         return lag
 
     def status(self) -> dict[str, Any]:
@@ -568,7 +617,7 @@ class EventSourceMappings:
             failures = dict(self.failures)
         return {
             "idle": not (queues["waiting"] or queues["in_flight"] or lag or busy),
-            "scheduled": len(self.stack.schedules()),
+            "scheduled": self._scheduled(),
             "queue": queues,
             "stream": {"lag": lag},
             "running": busy,
@@ -576,7 +625,14 @@ class EventSourceMappings:
             "failed_invocations": failures,
         }
 
+    def _scheduled(self) -> int:
+        counted = self.moto.schedules(self.stack.schedule_groups())
+        return len(self.stack.schedules()) if counted is None else counted
+
     def _queue_attributes(self, url: str) -> tuple[int, int]:
+        counted = self.moto.queue(url)
+        if counted is not None:
+            return counted
         attributes = self.stack.sqs.get_queue_attributes(
             QueueUrl=url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],

@@ -513,7 +513,7 @@ def start_local_system(
         site,
         moto,
         mirror.rejections,
-        lambda: sum(1 for record in mirror.records() if record.live),
+        mirror.live_count,
         endpoints,
         waiting=lambda: [
             {
@@ -522,8 +522,7 @@ def start_local_system(
                 "owner": mirror.url_owner(record.url) or "",
                 "report": f"s3://{stack.name('SourceBucket')}/{report_key(record.source_key)}",
             }
-            for record in sorted(mirror.records(), key=lambda r: r.source_key)
-            if record.status == "waiting"
+            for record in mirror.waiting()
         ],
     )
     site.status = system.status

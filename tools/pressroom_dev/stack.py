@@ -302,11 +302,14 @@ class LocalStack:
         return self._pipelines[function]
 
     # schedules --------------------------------------------------------------------------------
+    def schedule_groups(self) -> list[str]:
+        """The names of the stack's schedule groups."""
+        return [self.name(lid) for lid in self._of_type("AWS::Scheduler::ScheduleGroup")]
+
     def schedules(self) -> list[dict[str, Any]]:
         """Every pending one-time schedule of the stack's schedule groups."""
         found = []
-        for lid in self._of_type("AWS::Scheduler::ScheduleGroup"):
-            group = self.name(lid)
+        for group in self.schedule_groups():
             for summary in self.scheduler.list_schedules(GroupName=group).get("Schedules", []):
                 found.append(self.scheduler.get_schedule(Name=summary["Name"], GroupName=group))
         return found

@@ -1129,6 +1129,8 @@ class StreamMirror:
         self._rejections: dict[str, Rejection] = {}
         self._owners: dict[str, str] = {}
         self._applied: dict[str, int] = {}  # shard: the last sequence number applied
+        self._live: set[str] = set()
+        self._waiting: set[str] = set()
 
     def apply(self, shard: str, stream_records: Iterable[Mapping[str, Any]]) -> None:
         with self._lock:
@@ -1146,10 +1148,17 @@ class StreamMirror:
     def _apply(self, pk: str, sk: str, values: dict[str, Any] | None) -> None:
         if pk.startswith("POST#") and sk == "META":
             key = pk.removeprefix("POST#")
+            self._live.discard(key)
+            self._waiting.discard(key)
             if values is None:
                 self._records.pop(key, None)
-            else:
-                self._records[key] = DynamoPostRepository._record(values)
+                return
+            record = DynamoPostRepository._record(values)
+            self._records[key] = record
+            if record.live:
+                self._live.add(key)
+            if record.status == "waiting":
+                self._waiting.add(key)
         elif pk.startswith("POST#") and sk == "ERROR":
             key = pk.removeprefix("POST#")
             if values is None:
@@ -1170,6 +1179,16 @@ class StreamMirror:
     def rejections(self) -> list[Rejection]:
         with self._lock:
             return list(self._rejections.values())
+
+    def live_count(self) -> int:
+        """How many posts are on the site (kept as records are applied: no walk)."""
+        with self._lock:
+            return len(self._live)
+
+    def waiting(self) -> list[PostRecord]:
+        """The posts waiting for a URL another post holds, by source key."""
+        with self._lock:
+            return [self._records[key] for key in sorted(self._waiting)]
 
     def url_owner(self, url: str) -> str | None:
         with self._lock:
