@@ -52,6 +52,22 @@ if PATCHED:
     install_moto_fidelity()
 
 
+def posts_table(dynamodb):
+    # A table "posts" keyed by the strings pk and sk.
+    dynamodb.create_table(
+        TableName="posts",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def notified_queue(sqs, s3, bucket, events):
     queue = sqs.create_queue(QueueName=f"{bucket}-events")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
@@ -349,18 +365,7 @@ def scenario():
     from moto.dynamodb.models import dynamodb_backends
 
     dynamodb = boto3.client("dynamodb")
-    dynamodb.create_table(
-        TableName="posts",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    posts_table(dynamodb)
     items = [("wanted", sk) for sk in "312"]
     items += [(f"other-{p:02}", str(sk)) for p in range(20) for sk in range(5)]
     for start in range(0, len(items), 25):
@@ -416,18 +421,7 @@ def scenario():
     from moto.dynamodb.models import dynamodb_backends
 
     dynamodb = boto3.client("dynamodb")
-    dynamodb.create_table(
-        TableName="posts",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    posts_table(dynamodb)
     for start in range(0, 2000, 25):
         dynamodb.batch_write_item(
             RequestItems={
@@ -1364,18 +1358,7 @@ ITEM = {
 
 def scenario():
     dynamodb = boto3.client("dynamodb")
-    dynamodb.create_table(
-        TableName="posts",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    posts_table(dynamodb)
     dynamodb.put_item(TableName="posts", Item=ITEM)
     for n in range(100):
         dynamodb.put_item(
