@@ -229,3 +229,24 @@ def test_an_expired_version_with_a_valid_current_one_shows_the_current(
     assert "第二版" in local.site()[PORT_PAGE].decode()
     record = local.state(PORT).record
     assert record is not None and record.live and record.source_version != first
+
+
+def test_a_delete_then_a_broken_upload_keep_the_post_down_in_any_order(
+    local: Harness, post_text: PostFactory
+) -> None:
+    """Given a live post, deleted, then uploaded again broken, when the three notifications
+    arrive in every order (the newest first among them), then the post stays down, as a build
+    of the bucket has it: a broken upload keeps only a version made since the last delete."""
+    local.upload(PORT, post_text(title="第一版"))
+    (created,) = local.take_messages()
+    local.delete(PORT)
+    (deleted,) = local.take_messages()
+    local.upload(PORT, BROKEN)
+    (broken,) = local.take_messages()
+
+    for order in ((broken, created, deleted), (created, broken, deleted), (deleted, created)):
+        assert local.deliver(*order) == {"batchItemFailures": []}
+        assert PORT_PAGE not in local.site()
+        state = local.state(PORT)
+        assert state.rejection is not None
+        assert state.record is None or not state.record.live

@@ -104,6 +104,17 @@ class Publisher:
                 return PublishOutcome(change.key, "stale")
             record = state.record
             seen = bool(sequencer) and state.sequencer == sequencer and record is not None
+            if sequencer and state.rejected_sequencer > sequencer and not seen:
+                # A newer upload was rejected before this change arrived: what the post shows
+                # is decided by the versions since the last delete, whatever their order.
+                self._show_newest_valid(change.key, None, [change.key])
+                state = self.repository.load(change.key)
+                if state.record is not None:
+                    self.sync_page(state.record, None)
+                self.sync_report(change.key, state.rejection, state.record)
+                return PublishOutcome(change.key, "stale")
+            record = state.record
+            seen = bool(sequencer) and state.sequencer == sequencer and record is not None
             # A seen change is applied again only when its time has come or when the claims on
             # its URL now give it another status (BuildIndexes re-sends it then).
             if record is not None and seen and not self._due(record) and not self._reranks(record):
@@ -114,6 +125,8 @@ class Publisher:
                 return PublishOutcome(change.key, "unchanged", record.url)
             outcome = self._apply(change, sequencer, state)
             if outcome is not None:
+                if outcome.result == "rejected":
+                    self._show_newest_valid(change.key, None, [change.key])
                 return outcome
         raise TransientError(f"{change.key}: the post kept changing while it was processed")
 
@@ -421,11 +434,12 @@ class Publisher:
             state = self.repository.load(key)
             current = state.record
             missing = f"version {record.source_version} no longer exists (expired or deleted)"
-            if current is None or current.source_version != record.source_version:
-                now = current.source_version if current is not None else None
-                done = f"{missing}; the current version {now} is shown instead"
+            shown = current is not None and current.status != "deleted"
+            if current is not None and shown and current.source_version != record.source_version:
+                done = f"{missing}; the current version {current.source_version} is shown instead"
             else:
-                self._take_down(state)
+                if shown:
+                    self._take_down(state)
                 done = f"{missing} and no valid version is current: the post was taken down"
         finally:
             _repairing.key = None
@@ -482,9 +496,11 @@ class Publisher:
         raise TransientError(f"{identity}: the post kept changing while it was processed")
 
     def _show_newest_valid(self, identity: str, live: str | None, keys: list[str]) -> None:
-        """The spelling uploaded last is invalid: the post shows the newest valid version of
-        any of its spellings uploaded since that spelling was last deleted (the same second:
-        NFC first), or nothing; its rejection stays, so its report still says what to fix."""
+        """The upload (of the spelling) made last is invalid: the post shows the newest valid
+        version of any of its spellings uploaded since that spelling was last deleted (the same
+        second: NFC first), or nothing; its rejection stays, so its report still says what to
+        fix. A file name of one spelling keeps S3's order: the commit takes the rejection's."""
+        plain = len(spellings(identity)) == 1
         newest: tuple[datetime, bool, str, str] | None = None
         limit = self.config.limits.max_source_bytes
         for spelling in spellings(identity):
@@ -508,7 +524,10 @@ class Publisher:
             unchanged = shown == (newest[3] if newest else None) and noted
             if unchanged and not (record and self._reranks(record)):
                 return
-            sequencer = _next_resolved(state)
+            if plain:
+                sequencer = max(state.sequencer, state.rejected_sequencer) or REPAIRED
+            else:
+                sequencer = _next_resolved(state)
             if newest is None:
                 change = SourceChange(identity, True, None, sequencer)
                 done = self._apply(change, sequencer, state, gone=True)
