@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from hostile.corpus import load_cases, site_config, source_bytes
 from pressroom import urls
@@ -200,17 +201,21 @@ def excerpt_by_whole_parse(html: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def fixture_bodies() -> list[str]:
-    """The HTML of the fixture and (when present) news posts' bodies."""
-    bodies = []
+def fixture_sources() -> list[str]:
+    """The Markdown of the fixture and (when present) news posts' bodies."""
+    sources = []
     for folder in (FIXTURE_POSTS, CORPUS):
         for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
             text = path.read_text(encoding="utf-8")
             front = front_of(text.encode())
             if front is not None:
-                source = text.split("\n", 1)[1][len(front) :].partition("\n")[2]
-                bodies.append(body.render_markdown(source))
-    return bodies
+                sources.append(text.split("\n", 1)[1][len(front) :].partition("\n")[2])
+    return sources
+
+
+def fixture_bodies() -> list[str]:
+    """The HTML of the fixture and (when present) news posts' bodies."""
+    return [body.render_markdown(source) for source in fixture_sources()]
 
 
 LONG_BODY = (
@@ -324,3 +329,46 @@ def test_href_escapes_ascii_specials_and_keeps_other_scripts() -> None:
     # When it is written as a link
     # Then the ASCII specials are escaped and the Chinese is kept
     assert urls.href("/a b+c%d#e?f/厦门.html") == "/a%20b%2Bc%25d%23e%3Ff/厦门.html"
+
+
+PLAIN_LINK_PARTS = [*"aZ09-._~/?#=&:", "http:", "https:", "//", "//a.b", "//A.b", "xn--", ".."]
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(body._PLAIN_LINK, fullmatch=True),
+        st.lists(st.sampled_from(PLAIN_LINK_PARTS), max_size=12).map("".join),
+        st.text(alphabet=list("aZ09-._~/?#=&:%@ +厦é[]()")),
+    )
+)
+def test_links_skipped_by_the_fast_path_are_those_markdown_it_keeps_unchanged(url: str) -> None:
+    # Given a link destination, from the fast path's own pattern, its pieces or anything near
+    markdown = body._markdown()
+    plain = MarkdownIt("commonmark", {"html": True})
+    # When markdown-it with the fast path and plain markdown-it normalize it
+    # Then both give the same link and the same link text
+    assert markdown.normalizeLink(url) == plain.normalizeLink(url)
+    assert markdown.normalizeLinkText(url) == plain.normalizeLinkText(url)
+
+
+def test_bodies_render_as_plain_markdown_it_renders_them() -> None:
+    # Given the fixture bodies and links the fast path skips and those it leaves to markdown-it
+    links = "\n".join(
+        f"[x]({url}) <{url}>"
+        for url in [
+            "//finews.example.com/a.html",
+            "https://a.b/c?d=1#e",
+            "/a b",
+            "/厦门",
+            "HTTP://A.B",
+        ]
+    )
+    bodies = [*fixture_sources(), LONG_BODY, links]
+    plain = MarkdownIt("commonmark", {"html": True})
+    # When each is rendered by the site's markdown-it and by plain markdown-it
+    # Then the HTML is the same
+    for text in bodies:
+        assert body.render_markdown(text) == plain.render(text)
+    assert 'href="/a%20b"' not in body.render_markdown(links)  # `[x](/a b)` is no link
+    assert 'href="/%E5%8E%A6%E9%97%A8"' in body.render_markdown(links)

@@ -25,6 +25,7 @@ class SiteRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # a container's templates never change
         )
         self.env.filters["href"] = href
         self.env.globals.update(site=config, urls=self.urls)

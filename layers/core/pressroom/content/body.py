@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 from html.parser import HTMLParser
 
@@ -17,9 +18,35 @@ _EXCERPT_CHARS = 140
 _EXCERPT_PIECE_CHARS = 400
 
 
+# Link destinations that markdown-it's normalizeLink and normalizeLinkText give back unchanged:
+# ASCII, a lowercase host with no punycode label and labels of at most 63 characters (mdurl's
+# limits; the whole link is held to its 255 for a host), and no character either of them
+# encodes or decodes.
+_PLAIN_LINK_MAX_CHARS = 255
+_PLAIN_LINK = re.compile(
+    r"(?:https?:)?(?://(?!xn--)[a-z0-9-]{1,63}(?:\.(?!xn--)[a-z0-9-]{1,63})*)?(?!//)"
+    r"[A-Za-z0-9_.~/-]*"
+    r"(?:\?[A-Za-z0-9_.~=&/-]*)?(?:#[A-Za-z0-9_.~-]*)?"
+)
+
+
+class _Markdown(MarkdownIt):
+    """markdown-it that skips parsing and re-encoding link destinations it would not change."""
+
+    def normalizeLink(self, url: str) -> str:  # noqa: N802  (markdown-it's name)
+        if len(url) <= _PLAIN_LINK_MAX_CHARS and _PLAIN_LINK.fullmatch(url):
+            return url
+        return super().normalizeLink(url)
+
+    def normalizeLinkText(self, link: str) -> str:  # noqa: N802
+        if len(link) <= _PLAIN_LINK_MAX_CHARS and _PLAIN_LINK.fullmatch(link):
+            return link
+        return super().normalizeLinkText(link)
+
+
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True})
+    return _Markdown("commonmark", {"html": True})
 
 
 def render_markdown(text: str) -> str:
