@@ -244,6 +244,7 @@ HTML_PIECES = st.sampled_from(
         "</p>",
         "<br>",
         "<br/>",
+        "</br>",
         "<b>",
         "</b>",
         "<script>",
@@ -274,12 +275,31 @@ HTML_PIECES = st.sampled_from(
         "<img src=x>",
         "<li>",
         "</li>",
+        '<p class="em_media">',
+        '<p class="style">',
+        '<a href="//finews.example.com/a.html">',
+        "<P>",
+        "</P >",
+        "</p class=x>",
+        "<p/>",
+        "<textarea>",
+        "</textarea>",
+        "<title>",
         " ",
         "\n",
         "\t",
         "字",
         "word",
         "é",
+    ]
+)
+
+
+PLAIN_HTML_PIECES = st.sampled_from(
+    [
+        *("<p>", "</p>", "<br>", "<br/>", "</br>", "<b>", "</b>", "<P>", "</P >", "<p/>"),
+        *("<li>", "</li>", '<p class="em_media">', '<a href="/x">', "</a>", " ", "\n"),
+        *("字", "word", ">"),
     ]
 )
 
@@ -372,3 +392,26 @@ def test_bodies_render_as_plain_markdown_it_renders_them() -> None:
         assert body.render_markdown(text) == plain.render(text)
     assert 'href="/a%20b"' not in body.render_markdown(links)  # `[x](/a b)` is no link
     assert 'href="/%E5%8E%A6%E9%97%A8"' in body.render_markdown(links)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.lists(PLAIN_HTML_PIECES, max_size=80).map("".join), st.integers(1, 40))
+def test_plain_html_is_excerpted_as_the_whole_parse_does(html: str, limit: int) -> None:
+    # Given text and plain tags only, which the excerpt reads without html.parser
+    # When its excerpt is made
+    # Then it is the excerpt of the whole parse
+    assert body.excerpt(html, limit) == excerpt_by_whole_parse(html, limit)
+
+
+def test_ordinary_bodies_are_excerpted_without_html_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a short and a long body of paragraphs, links and line breaks, and their excerpts
+    short = '<p>港口<br>吞吐量</p><p class="em_media">（文章来源：厦门日报）</p>'
+    short += '<a href="/x">返回</a>'
+    bodies = [short, short * 20]
+    expected = [excerpt_by_whole_parse(html) for html in bodies]
+    # When html.parser cannot be used
+    monkeypatch.setattr(body, "_TextExtractor", None)
+    # Then they are excerpted all the same
+    assert [body.excerpt(html) for html in bodies] == expected
+    assert expected[0] == "港口 吞吐量 （文章来源：厦门日报） 返回"
+    assert expected[1].endswith("…") and len(expected[1]) == 140

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
 
 from pressroom.config import SiteConfig
@@ -73,6 +74,7 @@ SYMBOL_WORDS: dict[str, str] = {
 _LITERAL_SYMBOLS = frozenset("_()")
 
 
+@lru_cache(maxsize=8192)  # the same category and tag names come back with every post
 def slugify(text: str, *, cased: bool = False) -> str:
     """The one slug function, both rules starting from NFKC (full-width to half-width).
 
@@ -149,14 +151,16 @@ def _term_slug(name: str) -> str:
     return "".join(out)
 
 
+_SLASHES = re.compile(r"/{2,}")
+
+
 def expand(pattern: str, values: dict[str, str]) -> str:
     """Fill a `:token` URL pattern; unknown tokens stay as written. Collapses empty segments."""
 
     def fill(match: re.Match[str]) -> str:
         return values.get(match.group(1), match.group(0))
 
-    url = _TOKEN.sub(fill, pattern)
-    return re.sub(r"/{2,}", "/", url)
+    return _SLASHES.sub("/", _TOKEN.sub(fill, pattern))
 
 
 def date_tokens(when: datetime) -> dict[str, str]:
@@ -188,6 +192,16 @@ def href(url: str) -> str:
 
 class SiteUrls:
     """Every URL pressroom generates, from the site configuration's patterns."""
+
+    _last: tuple[SiteConfig, SiteUrls] | None = None
+
+    @classmethod
+    def of(cls, config: SiteConfig) -> SiteUrls:
+        """The URLs of a configuration, made once for the configuration last asked about."""
+        last = cls._last
+        if last is None or last[0] is not config:
+            last = cls._last = (config, cls(config))
+        return last[1]
 
     def __init__(self, config: SiteConfig) -> None:
         self.config = config

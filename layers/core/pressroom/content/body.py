@@ -113,10 +113,23 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+_BLOCK_ENDS = frozenset(["p", "li", "blockquote", "h1", "h2", "h3", "h4", "div", "tr"])
+_TAG_LIKE = re.compile(r"<[^<>]*>")
+# A tag html.parser reads plainly: a name, attributes in double quotes, no character reference.
+_PLAIN_TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[a-zA-Z-]+="[^"<>&]*")*)\s*(/?)>')
+# Tags whose content html.parser reads as raw text (in some Python versions) or that may hide.
+_NOT_PLAIN = frozenset(
+    ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"]
+)
+
+
 def excerpt(body_html: str, limit: int = _EXCERPT_CHARS) -> str:
     """Plain text from the start of the body, for listings. The HTML is read a piece at a time
     (each piece ending before a `<`) and no further than the excerpt needs: the words of what
     was read begin the words of the whole text."""
+    plain = _plain_excerpt(body_html, limit)
+    if plain is not None:
+        return plain
     extractor = _TextExtractor()
     start = 0
     while start < len(body_html):
@@ -130,6 +143,40 @@ def excerpt(body_html: str, limit: int = _EXCERPT_CHARS) -> str:
                 return text[: limit - 1].rstrip() + "…"
     text = " ".join("".join(extractor.parts).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _cut(parts: list[str], limit: int) -> str:
+    text = " ".join("".join(parts).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _plain_excerpt(body_html: str, limit: int) -> str | None:
+    """The excerpt _TextExtractor makes, of HTML made only of text without `<` or `&` and of
+    plain tags, none hidden by a style; None for any other HTML."""
+    parts: list[str] = []
+    size = start = 0
+    for match in _TAG_LIKE.finditer(body_html):
+        text = body_html[start : match.start()]
+        tag = _PLAIN_TAG.fullmatch(match.group())
+        if "<" in text or "&" in text or tag is None or "style" in tag.group(3).lower():
+            return None
+        parts.append(text)
+        size += len(text)
+        closing, name, attributes, self_closing = tag.groups()
+        name = name.lower()
+        if name in _NOT_PLAIN or (closing and (attributes or self_closing)):
+            return None
+        if not closing and name == "br":
+            parts.append(" ")
+        if (closing or self_closing) and name in _BLOCK_ENDS:
+            parts.append(" ")
+        start = match.end()
+        if size > limit and len(text := " ".join("".join(parts).split())) > limit:
+            return text[: limit - 1].rstrip() + "…"
+    rest = body_html[start:]
+    if "<" in rest or "&" in rest:
+        return None
+    return _cut([*parts, rest], limit)
 
 
 class _LinkCollector(HTMLParser):

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -108,7 +109,7 @@ def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collect
 
 
 def _from_file_name(source_key: str) -> tuple[datetime | None, str]:
-    name = PurePosixPath(source_key).name
+    name = source_key.rsplit("/", 1)[-1]
     match = _FILE_NAME.match(name)
     if match:
         try:
@@ -281,7 +282,7 @@ def _url(
     if url.endswith("/index.html"):  # served by the same object as the folder URL
         url = url.removesuffix("index.html")
     problem = _unsafe_url(url, pattern)
-    urls = SiteUrls(config)
+    urls = SiteUrls.of(config)
     if problem is None and (url in urls.reserved_urls or (explicit and urls.is_reserved(url))):
         problem = f"{url} belongs to the site's own pages"
     if problem:
@@ -295,7 +296,9 @@ def _url(
 def _unsafe_url(url: str, pattern: str) -> str | None:
     if not pattern.startswith("/") or pattern.startswith("//") or "://" in pattern:
         return f"{pattern!r} must be a path on this site starting with a single /"
-    if any(char in url for char in "\\?#%\"'<>`") or any(_invisible(char) for char in url):
+    # str.isprintable() is false for every Other and Separator character but the space.
+    visible = url.isprintable() or not any(_invisible(char) for char in url)
+    if any(char in url for char in "\\?#%\"'<>`") or not visible:
         return (
             f"{url!r} contains a character not allowed in a URL path "
             "(\\ ? # % quotes < > or an invisible one)"
@@ -344,7 +347,7 @@ def key_problems(
                 "use a shorter permalink",
             )
         )
-    urls = SiteUrls(config)
+    urls = SiteUrls.of(config)
     month = config.month_of(when) if when is not None else "2000-01"
     groups: tuple[tuple[TaxonomyKind, str, tuple[Term, ...]], ...] = (
         ("category", "categories", categories),
@@ -352,8 +355,7 @@ def key_problems(
     )
     for kind, field, terms in groups:
         for term in terms:
-            pages = (urls.landing(kind, term.slug), urls.archive(kind, term.slug, month))
-            size = max(len(key_for_url(page).encode("utf-8")) for page in pages)
+            size = _term_key_bytes(urls, kind, term.slug, month)
             if size > MAX_S3_KEY_BYTES:
                 problems.append(
                     PostProblem(
@@ -364,6 +366,13 @@ def key_problems(
                     )
                 )
     return problems
+
+
+@lru_cache(maxsize=8192)  # a site's terms and months recur with every post
+def _term_key_bytes(urls: SiteUrls, kind: TaxonomyKind, slug: str, month: str) -> int:
+    """The longest page key of a term: its landing page or its month's archive."""
+    pages = (urls.landing(kind, slug), urls.archive(kind, slug, month))
+    return max(len(key_for_url(page).encode("utf-8")) for page in pages)
 
 
 def _invisible(char: str) -> bool:

@@ -92,7 +92,7 @@ def load_front_matter(text: str) -> Any:
         _CLoader is None
         or _PURE_PYTHON_ONLY.search(text)
         or ("?" in text and ("[" in text or "{" in text))  # `[a?b]` is one item to libyaml
-        or sum(text.count(mark) for mark in _NESTING_MARKS) > _MAX_NESTING_MARKS
+        or (marks := sum(text.count(mark) for mark in _NESTING_MARKS)) > _MAX_NESTING_MARKS
     ):
         return load_front_matter_pure(text)
     loader = _CLoader(text)
@@ -100,7 +100,10 @@ def load_front_matter(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if not _composed_alike(node, loader.resolve):
+        # Without `!`, `&` or `*` nothing is tagged or reached twice, and under _MAX_DEPTH
+        # nesting marks nothing is nested as deep: the check can only pass.
+        plain = not any(mark in text for mark in "!&*") and marks < _MAX_DEPTH
+        if not plain and not _composed_alike(node, loader.resolve):
             return load_front_matter_pure(text)
         return loader.construct_document(node)
     except Exception:
@@ -233,7 +236,7 @@ def _readable(value: Any, field: str, problems: list[PostProblem]) -> Any:
         return {key: _readable(item, field, problems) for key, item in value.items()}
     if isinstance(value, list):
         return [_readable(item, field, problems) for item in value]
-    if not isinstance(value, str):
+    if not isinstance(value, str) or value.isprintable():  # no surrogate, no control character
         return value
     if any("\ud800" <= char <= "\udfff" for char in value):
         try:
