@@ -537,6 +537,14 @@ class TestBytes:
         post = parse_post(NAME, raw, SiteConfig(), LAYOUTS)
         assert post.title == "离岸人民币兑美元升至2018年以来最高水平"
 
+    def test_a_bad_byte_after_a_bom_is_named_with_its_line(self) -> None:
+        # Given a file that starts with a BOM and has a byte that is not UTF-8 on line 3
+        raw = b"\xef\xbb\xbf---\ntitle: a\n\xff\n---\nx\n"
+        # When it is parsed, then the problem names that byte and that line
+        problem = rejected(raw).problems[0]
+        assert problem.message.startswith("is not UTF-8 (byte 0xff)")
+        assert problem.line == 3
+
     def test_crlf_gives_same_post_as_lf(self) -> None:
         # Given the same file with LF and with CRLF line ends
         body = "> 摘要\n <p>一</p>\n <p>二</p>\n\n<http://a.example/x>\n"

@@ -31,7 +31,8 @@ _DATE = re.compile(
 def parse_post(source_key: str, raw: bytes, config: SiteConfig, layouts: Collection[str]) -> Post:
     """Parse and validate one source file. Raises InvalidPost listing every problem."""
     text = decode_source(source_key, raw, config)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body = split_front_matter(source_key, text, config.limits.max_body_chars)
     problems: list[PostProblem] = []
     file_date, file_slug = _from_file_name(source_key)

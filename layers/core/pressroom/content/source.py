@@ -27,8 +27,9 @@ def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
         raise InvalidPost(source_key, [PostProblem("file", "is UTF-32", "save the file as UTF-8")])
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InvalidPost(source_key, [PostProblem("file", "is UTF-16", "save the file as UTF-8")])
+    raw = raw.removeprefix(_BOM)
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         guess = _guess_encoding(raw)
@@ -50,6 +51,9 @@ def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
             [PostProblem("file", "contains NUL bytes", "save it as plain UTF-8 text", line)],
         )
     return text
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def _guess_encoding(raw: bytes) -> str:
