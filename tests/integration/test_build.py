@@ -87,6 +87,25 @@ def test_build_leaves_out_posts_dated_in_the_future(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("category/*/2026-02.html"))
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_contested_url_shows_the_post_that_keeps_it_whichever_is_rendered_last(
+    tmp_path: Path, post_text: PostFactory, jobs: int
+) -> None:
+    # Given two files claiming one permalink, the one rendered last (the later key) dated later
+    permalink = "permalink: /special/port.html"
+    earlier = post_text(title="先到", date="2026-03-01 09:00:00 +0800", extra=permalink)
+    later = post_text(title="后到", date="2026-03-02 09:00:00 +0800", extra=permalink)
+    fillers = [(f"posts/2026-03-1{n}-f{n}.md", post_text(f"填{n}").encode()) for n in range(6)]
+    sources = [("posts/2026-03-01-a.md", earlier.encode()), *fillers]
+    sources.append(("posts/2026-03-02-z.md", later.encode()))
+    # When the folder is built
+    report = build_site(sources, ROOT / "templates", tmp_path, jobs=jobs)
+    # Then the page at the URL is the earlier post's, and the later one waits
+    page = (tmp_path / "special" / "port.html").read_text(encoding="utf-8")
+    assert "先到" in page and "后到" not in page
+    assert [record.source_key for record in report.waiting] == ["posts/2026-03-02-z.md"]
+
+
 def write_site(local: Harness, folder: Path) -> None:
     """The pipeline's site bucket, as files under `folder`."""
     for key, body in local.site().items():

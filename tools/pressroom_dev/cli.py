@@ -1023,12 +1023,11 @@ def build_command(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise CommandFailed(f"--out {args.out} is a file: pass a folder for the site")
     started = time.perf_counter()
-    files = list(source_files(args.src))
-    sources = [(key, path.read_bytes()) for key, path in files]
+    files = list(source_files(args.src))  # each file is read by the process that parses it
     if args.out.exists():
         shutil.rmtree(args.out)
     modified = source_times(files)  # a file's mtime stands for its upload's LastModified
-    report = build_site(sources, args.project / "templates", args.out, args.jobs, modified=modified)
+    report = build_site(files, args.project / "templates", args.out, args.jobs, modified=modified)
     elapsed = time.perf_counter() - started
     print(
         f"built {len(report.published)} posts into {report.pages} pages in {elapsed:.2f} s; "

@@ -34,7 +34,7 @@ from pressroom.adapters.dynamodb import (
     url_pk,
 )
 from pressroom.adapters.s3 import report_key_problems
-from pressroom.content import parse_post
+from pressroom.content import internal_links, parse_post
 from pressroom.errors import InvalidPost, StaleState
 from pressroom.events import post_identity, spelling_notice
 from pressroom.model import (
@@ -269,33 +269,74 @@ class BuildReport:
     pages: int = 0
 
 
-_worker_renderer: SiteRenderer | None = None
+# A source: a file's bytes, or the file itself, read by the worker that parses it.
+Source = bytes | Path
+
+
+@dataclass
+class _Worker:
+    """What each process of the render phase holds: the templates, the folder it writes post
+    pages into, and the moment posts after which are scheduled."""
+
+    renderer: SiteRenderer
+    site: FolderSite
+    now: datetime
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(templates_dir: str, out_dir: str, now: datetime) -> None:
+    global _worker
+    _worker = _Worker(SiteRenderer.from_directory(templates_dir), FolderSite(Path(out_dir)), now)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What the render phase made of one source: its post (without its body, whose page and
+    links are made), record and internal links, and whether its page was written; or, with
+    no post, the rejection's message and problems; or, with a post, the problems that keep
+    it out of the table."""
+
+    key: str
+    post: Post | None = None
+    record: PostRecord | None = None
+    written: bool = False
+    links: tuple[str, ...] = ()
+    message: str = ""
+    problems: tuple[PostProblem, ...] = ()
+
+
+def _render_file(job: tuple[str, Source], worker: _Worker | None = None) -> Rendered:
+    """Parse and check one source; write its page when it is live (a URL several posts claim
+    is written again once they are ranked)."""
+    key, source = job
+    worker = worker or _worker
+    assert worker is not None
+    renderer = worker.renderer
+    raw = source.read_bytes() if isinstance(source, Path) else source
+    try:
+        post = parse_post(key, raw, renderer.config, renderer.post_layouts)
+    except InvalidPost as error:
+        return Rendered(key, message=error.report(), problems=tuple(error.problems))
+    record = post_record(post, "", None, renderer.config)
+    if record.status == "published" and post.date > worker.now:
+        record = replace(record, status="scheduled")
+    slim = replace(post, body_html="")
+    if limits := storage_problems(post, renderer, record):
+        message = InvalidPost(key, limits).report()
+        return Rendered(key, slim, record, message=message, problems=tuple(limits))
+    if record.live:
+        worker.site.put_page(key_for_url(post.url), render_post(post, renderer))
+    return Rendered(key, slim, record, record.live, tuple(internal_links(post, renderer.urls)))
+
+
 # What the write phase's forked workers inherit: (renderer, table, folder, index pages, post
 # pages), each worker writing every `jobs`-th of them.
 WriteState = tuple[
     SiteRenderer, MemoryRepository, Path, list[PageRef], list[tuple[str, RenderedPage]]
 ]
 _write_state: WriteState | None = None
-
-
-def _start_worker(templates_dir: str) -> None:
-    global _worker_renderer
-    _worker_renderer = SiteRenderer.from_directory(templates_dir)
-
-
-Rendered = tuple[str, Post | None, RenderedPage | str, list[PostProblem]]
-
-
-def _render_file(job: tuple[str, bytes], renderer: SiteRenderer | None = None) -> Rendered:
-    """(key, post, its page, []) or (key, None, the rejection's message, its problems)."""
-    key, raw = job
-    renderer = renderer or _worker_renderer
-    assert renderer is not None
-    try:
-        post = parse_post(key, raw, renderer.config, renderer.post_layouts)
-    except InvalidPost as error:
-        return key, None, error.report(), list(error.problems)
-    return key, post, render_post(post, renderer) if post.published else "", []
 
 
 def _write_share(phase: str, share: int, shares: int) -> None:
@@ -377,17 +418,17 @@ class MergedSpellings:
     post's warnings (or to its rejection's problems), and its other spellings, uploaded last
     first, which the post shows when the live one is invalid."""
 
-    sources: list[tuple[str, bytes]]
+    sources: list[tuple[str, Source]]
     notices: dict[str, PostProblem]
-    others: dict[str, list[tuple[str, bytes]]]
+    others: dict[str, list[tuple[str, Source]]]
     live: dict[str, str]
 
 
 def merged_spellings(
-    sources: Iterable[tuple[str, bytes]], modified: Mapping[str, datetime] | None = None
+    sources: Iterable[tuple[str, Source]], modified: Mapping[str, datetime] | None = None
 ) -> MergedSpellings:
     """Merge the spellings of each file name (MergedSpellings)."""
-    groups: dict[str, dict[str, bytes]] = {}
+    groups: dict[str, dict[str, Source]] = {}
     for key, raw in sources:
         groups.setdefault(post_identity(key), {})[key] = raw
     merged = MergedSpellings([], {}, {}, {})
@@ -509,7 +550,7 @@ def _spellings_checked(
 
 
 def build_site(
-    sources: Iterable[tuple[str, bytes]],
+    sources: Iterable[tuple[str, Source]],
     templates_dir: Path,
     out_dir: Path,
     jobs: int = 0,
@@ -529,65 +570,79 @@ def build_site(
     jobs = jobs or os.cpu_count() or 1
     merged = merged_spellings(sources, modified)
     work, notices = merged.sources, merged.notices
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = (str(templates_dir), str(out_dir), now)
     if jobs > 1 and len(work) > 1:
         chunk = max(1, len(work) // (jobs * 4))
-        with ProcessPoolExecutor(
-            jobs, initializer=_start_worker, initargs=(str(templates_dir),)
-        ) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=start) as pool:
             results = list(pool.map(_render_file, work, chunksize=chunk))
     else:
-        _start_worker(str(templates_dir))
+        _start_worker(*start)
         results = [_render_file(job) for job in work]
+    parent = _Worker(renderer, FolderSite(out_dir), now)
+    sources_of: dict[str, Source] = dict(work)  # the bytes each post was made from
     post_pages: dict[str, RenderedPage] = {}
-    posts: list[Post] = []
-    valid: list[tuple[Post, PostRecord, RenderedPage | str]] = []
-    for key, post, page_or_message, problems in results:
-        if post is None:
+    shown: list[Rendered] = []
+    valid: list[Rendered] = []
+    for result in results:
+        key = result.key
+        if result.post is None:
+            problems = list(result.problems)
+            message = result.message
             if key in notices:  # the pipeline's rejection names the spellings too
                 problems = [*problems, notices[key]]
-                page_or_message = InvalidPost(key, problems).report()
-            repository.reject(Rejection(key, "", None, str(page_or_message), tuple(problems)))
+                message = InvalidPost(key, problems).report()
+            repository.reject(Rejection(key, "", None, message, tuple(problems)))
             # The post shows its other spelling uploaded last that is valid, as the pipeline
             # does, and its rejection stays.
             for spelling, raw in merged.others.get(key, []):
-                _, post, page_or_message, _ = _render_file((key, raw), renderer)
-                if post is not None:
+                result = _render_file((key, raw), parent)
+                if result.post is not None:
                     keys = [merged.live[key], *(other for other, _ in merged.others[key])]
-                    shown = spelling_notice(merged.live[key], keys, spelling)
-                    notices[key] = PostProblem("file name", *shown)
+                    shown_as = spelling_notice(merged.live[key], keys, spelling)
+                    notices[key] = PostProblem("file name", *shown_as)
+                    sources_of[key] = raw
                     break
-            if post is None:
+            if result.post is None:
                 continue
-        record = post_record(post, "", None, renderer.config)
-        if record.status == "published" and post.date > now:
-            record = replace(record, status="scheduled")
-        if limits := storage_problems(post, renderer, record):
-            message = InvalidPost(key, limits).report()
-            repository.reject(Rejection(key, "", None, message, tuple(limits)))
+        if result.problems:  # what the table cannot hold
+            repository.reject(Rejection(key, "", None, result.message, result.problems))
             continue
-        valid.append((post, record, page_or_message))
+        valid.append(result)
     # Every claim first, so that each post is ranked among all the others on its URL.
     claims: dict[str, list[Claim]] = {}
-    for _, record, _ in valid:
-        if record.claim is not None:
-            claims.setdefault(record.url, []).append(record.claim)
-    for post, record, page_or_message in valid:
-        record = ranked(record, UrlClaims(record.url, tuple(sorted(claims.get(record.url, [])))))
+    for result in valid:
+        assert result.record is not None
+        if result.record.claim is not None:
+            claims.setdefault(result.record.url, []).append(result.record.claim)
+    for result in valid:
+        assert result.post is not None and result.record is not None
+        contested = claims.get(result.record.url, [])
+        record = ranked(result.record, UrlClaims(result.record.url, tuple(sorted(contested))))
         repository.commit(Commit(record, None, clear_rejection=False))
         if record.status == "waiting":
             report.waiting.append(record)
-        if record.live and isinstance(page_or_message, RenderedPage):
-            post_pages[key_for_url(post.url)] = page_or_message
-            posts.append(post)  # its links are checked once every post is in the table
+        if record.live:
+            if len(contested) > 1:  # its page may have been written by a post that waits
+                raw = sources_of[result.key]
+                post = parse_post(
+                    result.key,
+                    raw.read_bytes() if isinstance(raw, Path) else raw,
+                    renderer.config,
+                    renderer.post_layouts,
+                )
+                post_pages[key_for_url(post.url)] = render_post(post, renderer)
+            shown.append(result)  # its links are checked once every post is in the table
         elif record.status == "scheduled":
             report.scheduled.append(record)
-    for post in posts:
-        warnings = broken_links(post, renderer.urls, repository)
-        if post.source_key in notices:  # first, as in the pipeline's record
-            warnings = [str(notices[post.source_key]), *warnings]
+    for result in shown:
+        assert result.post is not None
+        warnings = broken_links(result.post, renderer.urls, repository, list(result.links))
+        if result.key in notices:  # first, as in the pipeline's record
+            warnings = [str(notices[result.key]), *warnings]
         if warnings:
-            report.warnings[post.source_key] = warnings
-    write_pages(renderer, repository, out_dir, post_pages, jobs if len(posts) > 1 else 1)
+            report.warnings[result.key] = warnings
+    write_pages(renderer, repository, out_dir, post_pages, jobs if len(shown) > 1 else 1)
     report.published = [record for record in repository.records() if record.live]
     report.rejected = repository.rejections()
     report.pages = sum(1 for path in out_dir.rglob("*") if path.is_file())

@@ -64,11 +64,14 @@ MAX_STORED_WARNINGS = 20
 _TERM_LOOKUPS = 25
 
 
-def broken_links(post: Post, urls: SiteUrls, repository: PostRepository) -> list[str]:
-    """Warnings for links of the post's body that point into the site but reach no page: the
-    first MAX_CHECKED_LINKS distinct paths are checked, post URLs in batched reads, and at most
-    MAX_STORED_WARNINGS warnings are returned, then one line counting the rest."""
-    paths = internal_links(post, urls)
+def broken_links(
+    post: Post, urls: SiteUrls, repository: PostRepository, links: list[str] | None = None
+) -> list[str]:
+    """Warnings for links of the post's body (or its `links`, internal_links of the body made
+    earlier) that point into the site but reach no page: the first MAX_CHECKED_LINKS distinct
+    paths are checked, post URLs in batched reads, and at most MAX_STORED_WARNINGS warnings
+    are returned, then one line counting the rest."""
+    paths = internal_links(post, urls) if links is None else links
     unchecked = len(paths) - MAX_CHECKED_LINKS
     paths = paths[:MAX_CHECKED_LINKS]
     terms: dict[str, tuple[TaxonomyKind, str]] = {}
