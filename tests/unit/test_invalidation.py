@@ -7,7 +7,12 @@ import pytest
 
 from pressroom.errors import TransientError
 from pressroom.model import PendingInvalidation, RenderedPage
-from pressroom.usecases.cdn import FLUSH_ENTRIES, Invalidations, PageWriter, invalidation_path
+from pressroom.usecases.cdn import (
+    FLUSH_ENTRIES,
+    Invalidations,
+    PageWriter,
+    invalidation_path,
+)
 
 PAGE = RenderedPage(b"<p>new</p>", "text/html; charset=utf-8", "public, max-age=60")
 
@@ -150,4 +155,33 @@ def test_a_large_outbox_is_flushed_in_bounded_reads() -> None:
     cdn = RecordingCdn()
     Invalidations(outbox, cdn, wildcard_after=10_000).flush()
     assert [len(paths) for paths, _ in cdn.requests] == [FLUSH_ENTRIES, 5]
+    assert outbox.entries == {}
+
+
+def test_a_backlog_past_the_threshold_is_one_wildcard_not_one_per_read() -> None:
+    # Given a backlog of hundreds of entries, each a path, as a bulk import leaves
+    outbox = MemoryOutbox([])
+    for n in range(FLUSH_ENTRIES - 7):
+        outbox.record([f"/p/{n}.html"])
+    cdn = RecordingCdn()
+    # When the outbox is flushed
+    sent = Invalidations(outbox, cdn, wildcard_after=100).flush()
+    # Then one wildcard clears all of it
+    assert sent == ["/*"] and [paths for paths, _ in cdn.requests] == [["/*"]]
+    assert outbox.entries == {}
+
+
+def test_a_wildcard_clears_a_bounded_number_of_entries_at_once() -> None:
+    # Given a backlog of more entries than one wildcard clears
+    outbox = MemoryOutbox([])
+    for n in range(FLUSH_ENTRIES * 2 + 1):
+        outbox.record([f"/p/{n}.html"])
+    cdn = RecordingCdn()
+    # When the outbox is flushed
+    Invalidations(outbox, cdn, wildcard_after=100).flush()
+    # Then each wildcard cleared at most that many, with a reference of its own, and what
+    # remained was sent as its path
+    last = f"/p/{FLUSH_ENTRIES * 2}.html"
+    assert [paths for paths, _ in cdn.requests] == [["/*"], ["/*"], [last]]
+    assert len({reference for _, reference in cdn.requests}) == 3
     assert outbox.entries == {}

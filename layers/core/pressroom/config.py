@@ -42,7 +42,7 @@ class SiteConfig(BaseModel):
     listing_size: int = Field(default=50, gt=0)
     # One invalidation of more paths than this becomes one wildcard (`/*`), which CloudFront
     # bills as one path.
-    cdn_wildcard_after: int = Field(default=100, gt=0)
+    cdn_wildcard_after: int = Field(default=100, gt=0, le=3000)  # CloudFront's paths per request
     home_size: int = Field(default=20, gt=0)
     # Most posts an archive page lists: a month with more is split by day, a day by hour
     # (README, "Listing pages").

@@ -15,8 +15,10 @@ from pressroom.ports import InvalidationOutbox, Invalidator, SiteStore
 # (with every non-ASCII character); any other character must stay as it is.
 _UNSAFE = frozenset(' "#%<>[]\\^`{|}~')
 WILDCARD = "/*"
-# How many outbox entries one flush reads at most (each holds the few paths of one writer).
-FLUSH_ENTRIES = 100
+# How many outbox entries one invalidation clears at most (each holds the few paths of one
+# writer, and is one DeleteItem once CloudFront accepted it): a backlog of a bulk import costs
+# one wildcard per this many entries.
+FLUSH_ENTRIES = 500
 
 
 def invalidation_path(key: str) -> str:
