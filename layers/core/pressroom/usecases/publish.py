@@ -98,23 +98,14 @@ class Publisher:
             if sequencer and state.sequencer > sequencer:
                 # An earlier try of this change may have written its page or report and failed
                 # before checking for newer commits: make the site show the newest, as it does.
-                if state.record is not None:
-                    self.sync_page(state.record, None)
-                self.sync_report(change.key, state.rejection, state.record)
-                return PublishOutcome(change.key, "stale")
+                return self._stale(change.key, state)
             record = state.record
             seen = bool(sequencer) and state.sequencer == sequencer and record is not None
             if sequencer and state.rejected_sequencer > sequencer and not seen:
                 # A newer upload was rejected before this change arrived: what the post shows
                 # is decided by the versions since the last delete, whatever their order.
                 self._show_newest_valid(change.key, None, [change.key])
-                state = self.repository.load(change.key)
-                if state.record is not None:
-                    self.sync_page(state.record, None)
-                self.sync_report(change.key, state.rejection, state.record)
-                return PublishOutcome(change.key, "stale")
-            record = state.record
-            seen = bool(sequencer) and state.sequencer == sequencer and record is not None
+                return self._stale(change.key, self.repository.load(change.key))
             # A seen change is applied again only when its time has come or when the claims on
             # its URL now give it another status (BuildIndexes re-sends it then).
             if record is not None and seen and not self._due(record) and not self._reranks(record):
@@ -129,6 +120,13 @@ class Publisher:
                     self._show_newest_valid(change.key, None, [change.key])
                 return outcome
         raise TransientError(f"{change.key}: the post kept changing while it was processed")
+
+    def _stale(self, key: str, state: PostState) -> PublishOutcome:
+        """A change the table has moved past: the site shows what the table holds."""
+        if state.record is not None:
+            self.sync_page(state.record, None)
+        self.sync_report(key, state.rejection, state.record)
+        return PublishOutcome(key, "stale")
 
     def _apply(
         self,
