@@ -23,6 +23,7 @@ def test_the_bench_prints_every_measure_beside_its_reference() -> None:
         "BENCH_COLD_START_ROUNDS": "1",
         "BENCH_UPLOAD_SMALL": "3",
         "BENCH_UPLOAD_POSTS": "30",
+        "BENCH_STACK_POSTS": "5",
     }
     # When the bench runs as `make bench` runs it
     command = [sys.executable, "-m", "pressroom_dev.bench"]
@@ -50,6 +51,13 @@ def test_the_bench_prints_every_measure_beside_its_reference() -> None:
     uploads = [name for name in rows if name.startswith("one upload, ")]
     assert len(uploads) == 5
     assert all(re.fullmatch(r"[\d,]+( B| us)?", rows[name][0]) for name in uploads)
+    stack = {name.removeprefix("local stack: "): cells for name, cells in rows.items()}
+    assert re.fullmatch(r"\d+\.\d posts/s", stack["burst of 5 uploads until idle"][0])
+    status = stack["status over HTTP, p50 while busy / idle"]
+    assert re.fullmatch(r"\d+\.\d / \d+\.\d ms", status[0])
+    assert re.fullmatch(r"\d+\.\d\d s", stack["one upload to its post page"][0])
+    listing = stack["one upload to its category page"]
+    assert re.fullmatch(r"\d+\.\d\d s", listing[0]) and listing[1].startswith("6 s")
     # And each missed goal is followed by its profile
     for name, cells in rows.items():
         if cells[-1] == "MISSED":

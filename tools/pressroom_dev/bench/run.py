@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pressroom_dev.bench import build, coldstart, render, upload
+from pressroom_dev.bench import build, coldstart, render, stack, upload
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class BenchSettings:
     render_runs: int
     upload_posts: tuple[int, int]
     cold_start_rounds: int
+    stack_posts: int
     cores: int
     sam_build: bool
     only: frozenset[str]
@@ -79,6 +80,7 @@ class BenchSettings:
             render_runs=number("BENCH_RENDER_RUNS", 300),
             upload_posts=(small, large),
             cold_start_rounds=number("BENCH_COLD_START_ROUNDS", 5),
+            stack_posts=number("BENCH_STACK_POSTS", 200),
             cores=number("BENCH_CORES", 2),
             sam_build=environ.get("BENCH_SAM_BUILD", "") not in ("", "0"),
             only=measures or frozenset(MEASURES),
@@ -209,11 +211,72 @@ def measure_upload(settings: BenchSettings, project: Path, report: Report) -> No
         report.add(row, lambda: str(found["profile"]))
 
 
+def measure_stack(settings: BenchSettings, project: Path, report: Report) -> None:
+    found = stack.measure_stack(project, settings.stack_posts)
+    window = _batching_window(project)
+
+    def where() -> str:
+        lines = [f"{share:6.1f}  {name}" for name, share in found["requests_per_post"].items()]
+        return "AWS requests per post during the burst, by operation:\n" + "\n".join(lines)
+
+    rate = found["posts_per_second"]
+    busy, idle = found["status_busy_seconds"], found["status_idle_seconds"]
+    to_page, to_listing = found["to_page_seconds"], found["to_listing_seconds"]
+    rows = [
+        Row(
+            f"local stack: burst of {found['posts']:,} uploads until idle",
+            f"{rate:.1f} posts/s",
+            "",
+            None,
+            ">= 50 posts/s",
+            rate >= 50,
+        ),
+        Row(
+            "local stack: status over HTTP, p50 while busy / idle",
+            f"{busy * 1e3:.1f} / {idle * 1e3:.1f} ms",
+            "",
+            None,
+            "< 20 ms",
+            max(busy, idle) < 0.02,
+        ),
+        Row(
+            "local stack: one upload to its post page",
+            f"{to_page:.2f} s",
+            "",
+            None,
+            "p50 < 0.3 s",
+            to_page < 0.3,
+        ),
+        Row(
+            "local stack: one upload to its category page",
+            f"{to_listing:.2f} s",
+            f"{window + 1:.0f} s (the stream's batching window + 1 s)",
+            ratio(to_listing, window + 1),
+            "<= 1.0x",
+            to_listing <= window + 1,
+        ),
+    ]
+    for row in rows:
+        report.add(row, where)
+
+
+def _batching_window(project: Path) -> float:
+    """BuildIndexes' stream batching window, from template.yaml."""
+    from pressroom_dev.stack import load_template
+
+    function = load_template(project / "template.yaml")["Resources"]["BuildIndexesFunction"]
+    for source in function["Properties"]["Events"].values():
+        if source.get("Type") == "DynamoDB":
+            return float(source["Properties"].get("MaximumBatchingWindowInSeconds", 0))
+    return 0.0
+
+
 MEASURES: dict[str, Callable[[BenchSettings, Path, Report], None]] = {
     "build": measure_builds,
     "render": measure_render,
     "coldstart": measure_cold_start,
     "upload": measure_upload,
+    "stack": measure_stack,
 }
 
 
