@@ -6,6 +6,11 @@ its schedule to repair lost notifications, lost deletes and the pages of failed 
 (`{"mode": "stale"}`).
 """
 
+import gc
+
+# The imports below allocate much and free little: collecting meanwhile only costs time.
+gc.disable()
+
 import json
 import os
 import uuid
@@ -25,6 +30,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pressroom.composition import Pipeline, pipeline_from_settings, traced
 from pressroom.config import Settings
 from pressroom.usecases.rebuild import RebuildReport
+
+gc.freeze()  # what the imports made stays: later collections skip it
+gc.enable()
 
 logger = Logger()
 metrics = Metrics()

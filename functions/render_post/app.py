@@ -1,5 +1,10 @@
 """RenderPost: S3 notifications (via SQS, or bare) for posts/ → post pages and table items."""
 
+import gc
+
+# The imports below allocate much and free little: collecting meanwhile only costs time.
+gc.disable()
+
 import os
 from functools import lru_cache
 from typing import Any
@@ -17,6 +22,9 @@ from pressroom.composition import Pipeline, pipeline_from_settings, traced
 from pressroom.config import Settings
 from pressroom.events import is_s3_notification, source_changes, source_changes_from_sqs
 from pressroom.model import SourceChange
+
+gc.freeze()  # what the imports made stays: later collections skip it
+gc.enable()
 
 logger = Logger()
 metrics = Metrics()
