@@ -7,6 +7,9 @@ import json
 import time
 from typing import Any
 
+import pytest
+
+from pressroom_dev import delivery
 from pressroom_dev.stack import EventPump
 from support.harness import Harness
 from support.posts import PostFactory
@@ -208,6 +211,32 @@ def test_a_stream_partial_batch_failure_is_retried_from_the_failed_record(
 
     assert len(batches[0]) > 1 and batches[1] == batches[0][1:]
     assert "index.html" in local.site()
+
+
+def test_a_drain_that_never_settles_says_so_rather_than_returning_as_if_it_had(
+    local: Harness, post_text: PostFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given BuildIndexes writing a table item on every invocation (a feedback loop: each write
+    is a stream record that invokes it again),
+    when the pipeline is drained,
+    then the drain stops with an error that names the loop; and a drain told how many rounds
+    to take reports that it did not settle."""
+    monkeypatch.setattr(delivery, "UNSETTLED_ROUNDS", 200)
+    table = local.stack.settings().posts_table
+    writes = iter(range(1_000_000))
+
+    def invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
+        if function == "BuildIndexesFunction":
+            item = {"PK": {"S": "LOOP"}, "SK": {"S": str(next(writes))}}
+            local.stack.dynamodb.put_item(TableName=table, Item=item)
+            return {"batchItemFailures": []}
+        return local.invoke(function, event)
+
+    local.upload("2026-03-20-port.md", post_text())
+    with pytest.raises(delivery.Unsettled, match="keeps writing what invokes it"):
+        local.stack.drain(invoke)
+    assert not local.stack.drain(invoke, max_rounds=5).settled
+    assert local.stack.drain(local.invoke, max_rounds=50).settled
 
 
 def test_a_drain_delivers_a_batching_window_batch_at_once(

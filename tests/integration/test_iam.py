@@ -53,6 +53,7 @@ ENABLES: dict[str, dict[str, str]] = {
         "WriteSite": "s3:GetObject",  # HeadObject: an index page's content hash
         "InvalidateSite": "cloudfront:CreateInvalidation",  # the batch's invalidation
         "RequeueClaimants": "sqs:SendMessage",  # the claimants of a contested URL
+        "DelayWildcardFlush": "sqs:SendMessage",  # a wildcard's delayed flush
     },
     "RebuildFunction": {
         "ReadPosts": "s3:GetObject",  # HeadObject of each source's current version
@@ -164,7 +165,8 @@ def render_post_scenario(local: Harness) -> None:
 
 def build_indexes_scenario(local: Harness) -> None:
     """Publish two posts and a third claiming the first one's URL (RenderPost, full policy),
-    then deliver the table's stream."""
+    then deliver the table's stream; then one more post, whose invalidation is a wildcard
+    that waits for its delayed flush."""
     n = next(_runs)
     local.upload(f"2026-03-20-a{n}.md", post_text(title=f"港口{n}", categories=f"cat{n}"))
     local.upload(f"2026-03-21-b{n}.md", post_text(title=f"银行{n}", date="2026-03-21 09:00:00"))
@@ -178,6 +180,15 @@ def build_indexes_scenario(local: Harness) -> None:
     )
     deliver(local)
     local.stack.drain(local.invoke)
+    invalidations = local.pipeline.build_indexes.invalidations
+    assert invalidations is not None
+    wildcard_after, invalidations.wildcard_after = invalidations.wildcard_after, 1
+    try:
+        local.upload(f"2026-03-23-d{n}.md", post_text(title=f"通配{n}", categories=f"dog{n}"))
+        deliver(local)
+        local.stack.drain(local.invoke)
+    finally:
+        invalidations.wildcard_after = wildcard_after
 
 
 def rebuild_scenario(local: Harness) -> None:

@@ -293,3 +293,56 @@ def test_without_invalidations_readers_keep_the_stale_page(
     assert TITLE in body and NEW_TITLE not in body
     edge.clock.now += SITE_TTL
     assert NEW_TITLE in edge.get(POST)[2]
+
+
+def invalidation_batches(local: Harness) -> list[list[str]]:
+    cloudfront, distribution_id = local.stack.cloudfront, local.stack.distribution_id()
+    listed = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]
+    return [
+        cloudfront.get_invalidation(DistributionId=distribution_id, Id=summary["Id"])[
+            "Invalidation"
+        ]["InvalidationBatch"]["Paths"]["Items"]
+        for summary in listed.get("Items", [])
+    ]
+
+
+def delayed_messages(local: Harness, queue: str) -> int:
+    attributes = local.stack.sqs.get_queue_attributes(
+        QueueUrl=local.stack.queue_urls[queue],
+        AttributeNames=["ApproximateNumberOfMessagesDelayed"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessagesDelayed"])
+
+
+def test_a_bulk_import_clears_the_cdn_with_one_wildcard_once_its_batches_stop(
+    edge: Edge, post_text: PostFactory
+) -> None:
+    """Given the functions' invalidations turning into a wildcard past 5 paths (100 in the
+    template's site), when posts arrive in two index batches and delayed messages are left
+    waiting, then no invalidation is sent and one delayed flush waits on the rebuild queue;
+    when it is delivered, one wildcard clears both batches and readers get the new pages."""
+    local = edge.local
+    local.upload("2026-03-20-port.md", post_text(title=TITLE))
+    local.drain()
+    assert TITLE in edge.get(POST)[2]
+    sent_before = len(invalidation_batches(local))
+    for function in (local.pipeline.build_indexes, local.pipeline.rebuilder().build_indexes):
+        assert function.invalidations is not None
+        function.invalidations.wildcard_after = 5
+    for batch in range(2):
+        local.upload("2026-03-20-port.md", post_text(title=f"{NEW_TITLE}{batch}"))
+        for number in range(3):
+            text = post_text(title=f"批量{batch}-{number}", categories=f"bulk{batch}{number}")
+            local.upload(f"2026-03-2{number}-bulk-{batch}.md", text)
+        local.stack.drain(local.invoke, delays=True)
+    assert len(invalidation_batches(local)) == sent_before
+    assert delayed_messages(local, "RebuildQueue") == 1
+    assert edge.get(POST)[1]["X-Cache"] == "Hit from cloudfront"  # still the cached page
+    # When the delayed flush is delivered
+    local.drain()
+    # Then one wildcard went, the outbox is empty and readers get the new page
+    assert invalidation_batches(local)[sent_before:] == [["/*"]]
+    assert local.pipeline.build_indexes.invalidations.outbox.pending(10) == []
+    status, headers, body = edge.get(POST)
+    assert (status, headers["X-Cache"]) == (200, "Miss from cloudfront")
+    assert f"{NEW_TITLE}1" in body

@@ -185,3 +185,82 @@ def test_a_wildcard_clears_a_bounded_number_of_entries_at_once() -> None:
     assert [paths for paths, _ in cdn.requests] == [["/*"], ["/*"], [last]]
     assert len({reference for _, reference in cdn.requests}) == 3
     assert outbox.entries == {}
+
+
+class MemoryTimer:
+    """The delayed flush: asked for at most once until it runs."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+        self.running = False
+
+    def start(self, seconds: int) -> bool:
+        if self.running:
+            return False
+        self.running = True
+        self.asked.append(seconds)
+        return True
+
+    def stop(self) -> None:
+        self.running = False
+
+
+def waiting_wildcards(cdn: RecordingCdn, timer: MemoryTimer) -> Invalidations:
+    return Invalidations(MemoryOutbox([]), cdn, wildcard_after=3, timer=timer, wildcard_delay=60)
+
+
+def test_a_wildcard_waits_for_the_writes_still_coming_and_then_clears_them_at_once() -> None:
+    # Given wildcards that wait 60 s, and three batches of a bulk import, each past the threshold
+    cdn, timer = RecordingCdn(), MemoryTimer()
+    invalidations = waiting_wildcards(cdn, timer)
+    for batch in range(3):
+        invalidations.outbox.record([f"/p/{batch}-{n}.html" for n in range(4)])
+        # When each batch flushes
+        assert invalidations.flush() == []
+    # Then nothing is sent yet and one delayed flush is asked for, once
+    assert cdn.requests == [] and timer.asked == [60]
+    # And when that flush is due, one wildcard clears all three batches
+    assert invalidations.flush_due() == ["/*"]
+    assert [paths for paths, _ in cdn.requests] == [["/*"]]
+    assert invalidations.outbox.pending(10) == []
+    # And a wildcard needed after it asks for a flush of its own
+    invalidations.outbox.record([f"/q/{n}.html" for n in range(4)])
+    assert invalidations.flush() == [] and timer.asked == [60, 60]
+
+
+def test_a_few_paths_go_at_once_even_while_a_wildcard_waits() -> None:
+    cdn, timer = RecordingCdn(), MemoryTimer()
+    invalidations = waiting_wildcards(cdn, timer)
+    invalidations.outbox.record(["/a.html", "/b.html"])
+    assert invalidations.flush() == ["/a.html", "/b.html"] and timer.asked == []
+
+
+def test_a_flush_at_once_sends_the_wildcard_without_waiting() -> None:
+    # Given a wildcard's worth of paths (the daily reconcile, a rebuild in one process)
+    cdn, timer = RecordingCdn(), MemoryTimer()
+    invalidations = waiting_wildcards(cdn, timer)
+    invalidations.outbox.record([f"/p/{n}.html" for n in range(4)])
+    # When it flushes at once, then the wildcard goes now and no flush is asked for
+    assert invalidations.flush(at_once=True) == ["/*"] and timer.asked == []
+
+
+def test_without_a_delay_a_wildcard_goes_at_once() -> None:
+    cdn, timer = RecordingCdn(), MemoryTimer()
+    invalidations = Invalidations(MemoryOutbox([]), cdn, 3, timer, wildcard_delay=0)
+    invalidations.outbox.record([f"/p/{n}.html" for n in range(4)])
+    assert invalidations.flush() == ["/*"] and timer.asked == []
+
+
+class BrokenTimer(MemoryTimer):
+    def start(self, seconds: int) -> bool:
+        raise TransientError("sqs:SendMessage failed: ServiceUnavailable")
+
+
+def test_a_timer_that_cannot_start_lets_the_wildcard_go_at_once() -> None:
+    # Given wildcards that wait, and a timer whose message cannot be sent
+    cdn = RecordingCdn()
+    invalidations = Invalidations(MemoryOutbox([]), cdn, 3, BrokenTimer(), wildcard_delay=60)
+    invalidations.outbox.record([f"/p/{n}.html" for n in range(4)])
+    # When the batch flushes, then the wildcard is sent now rather than promised for later
+    assert invalidations.flush() == ["/*"]
+    assert invalidations.outbox.pending(10) == []

@@ -71,12 +71,21 @@ class StreamSource:
     function_arn: str = ""
 
 
+# A drain that has not settled after this many rounds is a feedback loop, not a backlog.
+UNSETTLED_ROUNDS = 10_000
+
+
+class Unsettled(RuntimeError):
+    """The event sources never came to rest."""
+
+
 @dataclass
 class DrainReport:
     """What one drain of the event sources did."""
 
     invocations: dict[str, int] = field(default_factory=dict)
     failures: int = 0
+    settled: bool = True
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
@@ -175,16 +184,37 @@ class MotoCounts:
         backends = getattr(importlib.import_module(module), name)
         return backends[ACCOUNT][REGION]
 
+    def _queue(self, url: str) -> Any:
+        return self._backend("moto.sqs.models", "sqs_backends").queues[url.rsplit("/", 1)[-1]]
+
     def queue(self, url: str) -> tuple[int, int] | None:
-        """Visible and in-flight messages of the queue at `url`."""
+        """Waiting (visible or delayed) and in-flight messages of the queue at `url`."""
         try:
-            queue = self._backend("moto.sqs.models", "sqs_backends").queues[url.rsplit("/", 1)[-1]]
+            queue = self._queue(url)
             return (
-                int(queue.approximate_number_of_messages),
+                int(queue.approximate_number_of_messages)
+                + int(queue.approximate_number_of_messages_delayed),
                 int(queue.approximate_number_of_messages_not_visible),
             )
         except (ImportError, KeyError, AttributeError):
             return None
+
+    def delayed(self, url: str) -> int:
+        """Delayed messages of the queue at `url`."""
+        try:
+            return int(self._queue(url).approximate_number_of_messages_delayed)
+        except (ImportError, KeyError, AttributeError):
+            return 0
+
+    def release_delayed(self, url: str) -> int:
+        """Make the delayed messages of the queue at `url` visible now; how many there were."""
+        try:
+            messages = [m for m in self._queue(url)._messages if m.delayed]
+        except (ImportError, KeyError, AttributeError):
+            return 0
+        for message in messages:
+            message.delayed_until = 0
+        return len(messages)
 
     def unread(self, iterator: str) -> int | None:
         """Records of the shard after the position of the stream iterator `iterator`."""
@@ -495,25 +525,39 @@ class EventSourceMappings:
         self,
         invoke: Invoke | None = None,
         now: datetime | None = None,
-        max_rounds: int = 10_000,
+        max_rounds: int | None = None,
         retry_delay: int = 0,
+        delays: bool = False,
     ) -> DrainReport:
-        """Step every source, without waiting for batching windows or back-off, until no queue
-        has a visible or in-flight message and no stream has an unread or unhandled record;
-        with `now`, schedules due by then fire at the start of each round."""
+        """Step every source, without waiting for batching windows, back-off or message delays
+        (unless `delays`: then delayed messages wait and end the drain), until no queue has a
+        visible or in-flight message and no stream has an unread or unhandled record; with
+        `now`, schedules due by then fire at the start of each round. After `max_rounds` the
+        report says whether it settled; without it, a drain still moving after
+        `UNSETTLED_ROUNDS` raises `Unsettled`."""
         invoke = invoke or self.invoke
         with self.lock:
             before, failed_before = dict(self.invocations), sum(self.failures.values())
-        for _ in range(max_rounds):
+        settled = False
+        for _ in range(max_rounds or UNSETTLED_ROUNDS):
             moved = self.stack.fire_due_schedules(now) if now is not None else 0
             for queue in self.stack.queue_sources:
                 moved += self.step_queue(queue, invoke, retry_delay=retry_delay)
             for stream in self.stack.stream_sources:
                 moved += self.step_stream(stream, invoke)
+            if not moved and not delays:
+                queues = self.stack.queue_sources
+                moved = sum(self.moto.release_delayed(queue.queue_url) for queue in queues)
             if not moved:
-                if self._settled():
+                if self._settled(delays):
+                    settled = True
                     break
                 time.sleep(0.01)  # failed messages wait out `retry_delay`
+        if not settled and max_rounds is None:
+            raise Unsettled(
+                f"the event sources still moved after {UNSETTLED_ROUNDS:,} rounds: "
+                "a function keeps writing what invokes it again"
+            )
         with self.lock:
             return DrainReport(
                 {
@@ -522,11 +566,15 @@ class EventSourceMappings:
                     if count - before.get(function, 0)
                 },
                 sum(self.failures.values()) - failed_before,
+                settled,
             )
 
-    def _settled(self) -> bool:
+    def _settled(self, delays: bool = False) -> bool:
         for queue in self.stack.queue_sources:
-            if sum(self._queue_attributes(queue.queue_url)):
+            waiting, in_flight = self._queue_attributes(queue.queue_url)
+            if delays:
+                waiting -= self.moto.delayed(queue.queue_url)
+            if waiting or in_flight:
                 return False
         with self.lock:
             held = any(held.messages for held in self._held.values())
@@ -635,9 +683,14 @@ class EventSourceMappings:
             return counted
         attributes = self.stack.sqs.get_queue_attributes(
             QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesDelayed",
+                "ApproximateNumberOfMessagesNotVisible",
+            ],
         )["Attributes"]
         return (
-            int(attributes.get("ApproximateNumberOfMessages", 0)),
+            int(attributes.get("ApproximateNumberOfMessages", 0))
+            + int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
             int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
         )

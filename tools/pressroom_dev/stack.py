@@ -596,14 +596,19 @@ class LocalStack:
         self,
         invoke: Invoke | None = None,
         retry_delay: int = 0,
-        max_rounds: int = 10_000,
+        max_rounds: int | None = None,
         now: datetime | None = None,
+        delays: bool = False,
     ) -> DrainReport:
         """Deliver events until every queue and stream is empty, as the event source mappings
         do but without waiting (`delivery.EventSourceMappings.drain`); with `now`, schedules
-        due by then fire first."""
+        due by then fire first; with `delays`, delayed messages are left waiting."""
         return self.delivery().drain(
-            invoke or self.invoke, now=now, max_rounds=max_rounds, retry_delay=retry_delay
+            invoke or self.invoke,
+            now=now,
+            max_rounds=max_rounds,
+            retry_delay=retry_delay,
+            delays=delays,
         )
 
 

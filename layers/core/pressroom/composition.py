@@ -20,7 +20,7 @@ from pressroom.adapters.dynamodb import (
 )
 from pressroom.adapters.s3 import S3Reports, S3Site, S3Source
 from pressroom.adapters.scheduler import EventBridgeScheduler
-from pressroom.adapters.sqs import SqsChangeQueue
+from pressroom.adapters.sqs import SqsChangeQueue, SqsWildcardTimer
 from pressroom.config import Settings
 from pressroom.ports import (
     ChangeQueue,
@@ -33,6 +33,7 @@ from pressroom.ports import (
     SourceStore,
     StalePages,
     TableChanges,
+    WildcardTimer,
 )
 from pressroom.render import SiteRenderer
 from pressroom.usecases.cdn import Invalidations
@@ -111,12 +112,20 @@ class Pipeline:
         outbox: InvalidationOutbox | None = None,
         stale: StalePages | None = None,
         requeue: ChangeQueue | None = None,
+        wildcard_timer: WildcardTimer | None = None,
     ) -> Pipeline:
         """Without a CDN (no invalidator) nothing is recorded for invalidation."""
         if invalidator is None:
             outbox = None
+        config = renderer.config
         invalidations = (
-            Invalidations(outbox, invalidator, renderer.config.cdn_wildcard_after)
+            Invalidations(
+                outbox,
+                invalidator,
+                config.cdn_wildcard_after,
+                wildcard_timer,
+                config.cdn_wildcard_delay,
+            )
             if outbox is not None and invalidator is not None
             else None
         )
@@ -139,6 +148,7 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
     limits = renderer.config.limits
     check_commit_fits(limits.max_categories, limits.max_tags)
     s3, dynamodb = client("s3"), client("dynamodb")
+    sqs = client("sqs") if settings.ingest_queue_url or settings.rebuild_queue_url else None
     invalidator = (
         CloudFrontInvalidator(settings.distribution_id, client("cloudfront"))
         if settings.distribution_id
@@ -165,17 +175,22 @@ def pipeline_from_settings(settings: Settings, session: Any = None) -> Pipeline:
         outbox=DynamoInvalidationOutbox(settings.posts_table, dynamodb),
         stale=DynamoStalePages(settings.posts_table, dynamodb),
         requeue=(
-            SqsChangeQueue(settings.ingest_queue_url, client("sqs"))
-            if settings.ingest_queue_url
+            SqsChangeQueue(settings.ingest_queue_url, sqs)
+            if settings.ingest_queue_url and sqs
+            else None
+        ),
+        wildcard_timer=(
+            SqsWildcardTimer(settings.posts_table, dynamodb, settings.rebuild_queue_url, sqs)
+            if settings.rebuild_queue_url and sqs
             else None
         ),
     )
-    if settings.rebuild_queue_url:
+    if settings.rebuild_queue_url and sqs:
         from pressroom.adapters.fanout import DynamoRebuildJobs, S3SourceListing, SqsWorkQueue
         from pressroom.usecases.rebuild import FanOut
 
         pipeline.fanout = FanOut(
-            SqsWorkQueue(settings.rebuild_queue_url, client("sqs")),
+            SqsWorkQueue(settings.rebuild_queue_url, sqs),
             S3SourceListing(settings.source_bucket, s3),
             DynamoRebuildJobs(settings.posts_table, dynamodb),
             invalidator,

@@ -43,6 +43,10 @@ class SiteConfig(BaseModel):
     # One invalidation of more paths than this becomes one wildcard (`/*`), which CloudFront
     # bills as one path.
     cdn_wildcard_after: int = Field(default=100, gt=0, le=3000)  # CloudFront's paths per request
+    # Seconds a wildcard waits for the writes still coming, so a bulk import clears the CDN
+    # once per this many seconds rather than once per index batch (0: at once). At most
+    # SQS's longest message delay.
+    cdn_wildcard_delay: int = Field(default=60, ge=0, le=900)
     home_size: int = Field(default=20, gt=0)
     # Most posts an archive page lists: a month with more is split by day, a day by hour
     # (README, "Listing pages").

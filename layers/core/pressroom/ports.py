@@ -229,6 +229,18 @@ class InvalidationOutbox(Protocol):
         ...
 
 
+class WildcardTimer(Protocol):
+    """One later flush of the outbox, so that a wildcard waits for the writes still coming."""
+
+    def start(self, seconds: int) -> bool:
+        """Ask for a flush in `seconds`, unless one is asked for already; whether this asked."""
+        ...
+
+    def stop(self) -> None:
+        """The flush asked for is running: the next wildcard asks again."""
+        ...
+
+
 class StalePages(Protocol):
     """Index pages a batch is about to rebuild, recorded before it renders them and forgotten
     once they are written, so that the pages of a batch that never finished can be rebuilt

@@ -8,8 +8,9 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pressroom.errors import PressroomError
 from pressroom.model import RenderedPage
-from pressroom.ports import InvalidationOutbox, Invalidator, SiteStore
+from pressroom.ports import InvalidationOutbox, Invalidator, SiteStore, WildcardTimer
 
 # RFC 1738's unsafe characters, which CloudFront wants percent-encoded in an invalidation path
 # (with every non-ASCII character); any other character must stay as it is.
@@ -57,14 +58,23 @@ class PageWriter:
 @dataclass
 class Invalidations:
     """Flush the outbox: one invalidation for everything pending, a wildcard beyond
-    `wildcard_after` paths, and the entries forgotten only once CloudFront accepted it."""
+    `wildcard_after` paths, and the entries forgotten only once CloudFront accepted it.
+
+    With a `timer`, a wildcard waits `wildcard_delay` seconds for the writes still coming (a
+    bulk import's batches) and then clears all of them at once: one wildcard per delay however
+    many batches arrive meanwhile, rather than one per batch, which would reach CloudFront's
+    15 wildcard invalidations in progress. A timer that cannot be started sends the wildcard
+    at once."""
 
     outbox: InvalidationOutbox
     cdn: Invalidator
     wildcard_after: int = 100
+    timer: WildcardTimer | None = None
+    wildcard_delay: int = 0
 
-    def flush(self) -> list[str]:
-        """Invalidate what the outbox holds; the paths sent (none when it was empty)."""
+    def flush(self, at_once: bool = False) -> list[str]:
+        """Invalidate what the outbox holds (a wildcard only later, unless `at_once`); the
+        paths sent (none when it was empty or the wildcard waits)."""
         sent: list[str] = []
         while True:
             pending = self.outbox.pending(FLUSH_ENTRIES)
@@ -72,6 +82,8 @@ class Invalidations:
                 return sent
             paths = sorted({path for entry in pending for path in entry.paths})
             batch = [WILDCARD] if len(paths) > self.wildcard_after else paths
+            if batch == [WILDCARD] and self._waits(at_once):
+                return sent
             ids = sorted(entry.id for entry in pending)
             # The same entries give the same reference: a retry after a lost answer is the
             # same invalidation, never a second one.
@@ -81,3 +93,19 @@ class Invalidations:
             sent += batch
             if len(pending) < FLUSH_ENTRIES:
                 return sent
+
+    def flush_due(self) -> list[str]:
+        """The timer's flush: forget the timer first (a wildcard needed after this one asks
+        again), then send everything pending, a wildcard included."""
+        if self.timer is not None:
+            self.timer.stop()
+        return self.flush(at_once=True)
+
+    def _waits(self, at_once: bool) -> bool:
+        if at_once or self.timer is None or self.wildcard_delay <= 0:
+            return False
+        try:
+            self.timer.start(self.wildcard_delay)
+        except PressroomError:
+            return False  # no later flush can be promised: the wildcard goes now
+        return True

@@ -158,7 +158,7 @@ class Rebuilder:
         """Send what the invalidation outbox holds: this run's changes, and any an exhausted
         index batch left (the daily reconcile is the backstop of a quiet site)."""
         if self.build_indexes.invalidations is not None:
-            self.build_indexes.invalidations.flush()
+            self.build_indexes.invalidations.flush(at_once=True)
 
     def _reconcile_spellings(
         self, publish: Publisher, spelled: list[str], report: RebuildReport, workers: int
@@ -349,8 +349,9 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
 @dataclass
 class FannedRebuild:
     """A rebuild as a job of messages: `start` sends its first plan step; `handle` does one
-    message (a plan step, a part of post pages, or a part of index pages). Every message is
-    idempotent: delivered twice, it renders the same pages and is counted once."""
+    message (a plan step, a part of post pages, or a part of index pages; or, on the same
+    queue, the CDN's delayed flush). Every message is idempotent: delivered twice, it renders
+    the same pages and is counted once."""
 
     rebuilder: Rebuilder
     fanout: FanOut | None
@@ -373,6 +374,11 @@ class FannedRebuild:
         return self.fanout
 
     def handle(self, message: dict[str, Any]) -> RebuildReport:
+        if "flush" in message:  # the CDN's waiting wildcard is due (see Invalidations)
+            invalidations = self.rebuilder.build_indexes.invalidations
+            if invalidations is not None:
+                invalidations.flush_due()
+            return RebuildReport()
         job = str(message["rebuild"])
         if "plan" in message:
             plan = message["plan"]
