@@ -128,7 +128,7 @@ def test_without_a_cdn_nothing_is_recorded(local: Harness, post_text: PostFactor
     assert local.pipeline.publish.outbox is None and pending(local) == []
 
 
-def test_one_more_post_costs_one_invalidation_of_six_paths(
+def test_one_more_post_costs_one_invalidation_of_nine_paths(
     local: Harness, cdn: RecordingCdn, post_text: PostFactory
 ) -> None:
     # Given a category and a tag with a post
@@ -138,9 +138,10 @@ def test_one_more_post_costs_one_invalidation_of_six_paths(
     # When one more post of the same category, tag and month is published
     local.upload("2026-03-21-metro.md", post_text(title="地铁", date="2026-03-21 08:00:00 +0800"))
     local.drain()
-    # Then one CreateInvalidation names its page, the home page and the category's and tag's
-    # landing and month pages (the 404 page did not change)
-    tag = "/tag/%E5%8E%A6%E9%97%A8%E6%97%A5%E6%8A%A5%E6%96%B0%E9%97%BB"
+    # Then one CreateInvalidation names its page, the home page, the category's and tag's
+    # landing and month pages and the three feeds (the 404 page did not change)
+    name = "%E5%8E%A6%E9%97%A8%E6%97%A5%E6%8A%A5%E6%96%B0%E9%97%BB"
+    tag = f"/tag/{name}"
     assert cdn.batches == [
         sorted(
             [
@@ -150,6 +151,9 @@ def test_one_more_post_costs_one_invalidation_of_six_paths(
                 "/category/xiamenribao/2026-03.html",
                 f"{tag}.html",
                 f"{tag}/2026-03.html",
+                "/feed.xml",
+                "/feed/xiamenribao.xml",
+                f"/feed/by_tag/{name}.xml",
             ]
         )
     ]

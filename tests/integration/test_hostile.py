@@ -42,6 +42,7 @@ from hostile.corpus import (
 from pressroom.config import SiteConfig
 from pressroom.urls import SiteUrls, href, key_for_url
 from support.aws import LOCAL_ENVIRONMENT, REGION
+from support.feeds import read_atom
 from support.harness import Harness
 
 CASES = load_cases()
@@ -207,16 +208,21 @@ def check_published(case: Case, site: Site, before: dict[str, bytes]) -> None:
     # only the post's page, home, and its own category and tag pages changed
     urls = SiteUrls(site.config)
     post_key = key_for_url(case.url)
-    own = {post_key, "index.html"}
+    own = {post_key, "index.html", key_for_url(urls.feed(None))}
     for kind, terms in (("category", listed.categories), ("tag", listed.tags)):
         for term in terms:
             own.add(key_for_url(urls.landing(kind, term.slug)))
             own.add(key_for_url(urls.archive(kind, term.slug, listed.month)))
+            own.add(key_for_url(urls.feed(kind, term.slug)))
     after = harness.site()
     changed = set(changed_pages(before, after))
     assert changed - own == set()
     assert not before.keys() - after.keys(), "a page was removed"
     assert post_key not in before and post_key in changed and "index.html" in changed
+    # every feed it entered is still valid Atom, with the title as written
+    for key in changed:
+        if key.endswith(".xml"):
+            assert listed.title in [entry.title for entry in read_atom(after[key]).entries]
     # the reader sees the title as written, in the page and in the listings, and nothing unsafe
     pages = {key: after[key].decode("utf-8") for key in changed}
     assert post_page_mismatches(case, pages[post_key], site.config.title) == []

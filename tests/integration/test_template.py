@@ -719,7 +719,8 @@ def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> N
 
     indexes = grants("BuildIndexesFunction")
     assert indexes["dynamodb:GetItem"] == indexes["dynamodb:Query"] == {table}
-    # BuildIndexes writes only the invalidation outbox and its stale pages, by partition key
+    # BuildIndexes writes only the invalidation outbox (and the CDN's wildcard timer) and its
+    # stale pages, by partition key
     writes = [
         statement
         for statement in function_statements(template, "BuildIndexesFunction")
@@ -729,8 +730,8 @@ def test_functions_have_the_permissions_they_need(template: dict[str, Any]) -> N
         {"dynamodb:PutItem", "dynamodb:DeleteItem"}
     ] * 2
     assert [statement["Condition"] for statement in writes] == [
-        {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [partition]}}
-        for partition in ("OUTBOX", "STALE")
+        {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": partitions}}
+        for partitions in (["OUTBOX", "CDN"], ["STALE"])
     ]
     assert "dynamodb:BatchWriteItem" not in indexes
     assert not {"dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"} & set(indexes)

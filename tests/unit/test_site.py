@@ -467,7 +467,7 @@ class TestPages:
         assert urls.archive("category", "a", "2021-12") == "/c/a/2021/12/"
         assert urls.landing("tag", "b") == "/t/b/"
         assert urls.archive("tag", "b", "2022-01") == "/t/b/2022/01/"
-        assert urls.reserved_prefixes == ("/.well-known/", "/c/", "/t/")
+        assert urls.reserved_prefixes == ("/.well-known/", "/c/", "/feed/", "/t/")
 
     @pytest.mark.parametrize(
         ("ref", "url"),
@@ -478,6 +478,9 @@ class TestPages:
             (PageRef("tag", "x"), "/tag/x.html"),
             (PageRef("category_archive", "emnews", "2021-12"), "/category/emnews/2021-12.html"),
             (PageRef("tag_archive", "x", "2022-05"), "/tag/x/2022-05.html"),
+            (PageRef("feed"), "/feed.xml"),
+            (PageRef("feed_category", "emnews"), "/feed/emnews.xml"),
+            (PageRef("feed_tag", "x"), "/feed/by_tag/x.xml"),
         ],
     )
     def test_page_refs(self, ref: PageRef, url: str) -> None:
@@ -487,7 +490,7 @@ class TestPages:
         assert {"/", "/index.html", "/404.html", "/robots.txt", "/favicon.ico"} <= (
             self.urls.reserved_urls
         )
-        assert self.urls.reserved_prefixes == ("/.well-known/", "/category/", "/tag/")
+        assert self.urls.reserved_prefixes == ("/.well-known/", "/category/", "/feed/", "/tag/")
 
     @pytest.mark.parametrize(
         ("url", "reserved"),

@@ -23,6 +23,24 @@ class Limits(BaseModel):
     max_body_chars: int = Field(default=200_000, gt=0)
 
 
+class RobotsGroup(BaseModel):
+    """One group of robots.txt rules (RFC 9309): the crawlers it names and their paths."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_agents: tuple[str, ...] = Field(default=("*",), min_length=1)
+    allow: tuple[str, ...] = ()
+    disallow: tuple[str, ...] = ()
+
+    @field_validator("user_agents", "allow", "disallow")
+    @classmethod
+    def _one_line(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not value.strip() or any(char in value for char in "\r\n#"):
+                raise ValueError(f"robots rule {value!r} must be one line, without '#'")
+        return tuple(value.strip() for value in values)
+
+
 class SiteConfig(BaseModel):
     """The site configuration (templates/site.yaml): names, time zone, URL patterns, sizes."""
 
@@ -40,6 +58,16 @@ class SiteConfig(BaseModel):
     tag_path: str = "/tag/:name.html"
     tag_archive_path: str = "/tag/:name/:year-:month.html"
     listing_size: int = Field(default=50, gt=0)
+    # Atom feeds: the site's, and one per category and per tag ("" for none of that kind).
+    author: str = ""
+    feed_path: str = "/feed.xml"
+    category_feed_path: str = "/feed/:name.xml"
+    tag_feed_path: str = "/feed/by_tag/:name.xml"
+    feed_size: int = Field(default=20, gt=0, le=100)
+    # robots.txt: its groups of rules (by default every crawler may crawl everything), and
+    # the sitemap index it names ("" for none).
+    robots: tuple[RobotsGroup, ...] = (RobotsGroup(),)
+    sitemap_path: str = ""
     # One invalidation of more paths than this becomes one wildcard (`/*`), which CloudFront
     # bills as one path.
     cdn_wildcard_after: int = Field(default=100, gt=0, le=3000)  # CloudFront's paths per request
@@ -77,6 +105,13 @@ class SiteConfig(BaseModel):
     def _rooted(cls, value: str) -> str:
         if not value.startswith("/"):
             raise ValueError(f"URL pattern {value!r} must start with '/'")
+        return value
+
+    @field_validator("feed_path", "category_feed_path", "tag_feed_path")
+    @classmethod
+    def _feed_path(cls, value: str) -> str:
+        if value and (not value.startswith("/") or value.endswith("/")):
+            raise ValueError(f"feed path {value!r} must start with '/' and name a file")
         return value
 
     @property

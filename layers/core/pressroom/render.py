@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from pressroom.config import SiteConfig
 from pressroom.urls import SiteUrls, href
+
+# What XML 1.0 cannot carry at all, even escaped (C0 controls but tab and line ends, U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """Text as an XML document can hold it: characters XML 1.0 forbids are dropped."""
+    return _NOT_XML.sub("", str(value))
 
 
 class SiteRenderer:
@@ -28,6 +37,7 @@ class SiteRenderer:
             auto_reload=False,  # a container's templates never change
         )
         self.env.filters["href"] = href
+        self.env.filters["xml_text"] = xml_text
         self.env.globals.update(site=config, urls=self.urls)
         self._html_layouts = frozenset(path.name for path in layouts_dir.glob("*.html"))
 

@@ -220,21 +220,22 @@ class SiteUrls:
                 "/atom.xml",
                 "/.well-known",
             }
+            | ({config.feed_path} if config.feed_path else set())
         )
-        self.reserved_prefixes = tuple(
-            sorted(
-                {
-                    pattern.split(":", 1)[0].rsplit("/", 1)[0] + "/"
-                    for pattern in (
-                        config.category_path,
-                        config.category_archive_path,
-                        config.tag_path,
-                        config.tag_archive_path,
-                    )
-                    if ":" in pattern
-                }
-                | {"/.well-known/"}
+        prefixes = {
+            pattern.split(":", 1)[0].rsplit("/", 1)[0] + "/"
+            for pattern in (
+                config.category_path,
+                config.category_archive_path,
+                config.tag_path,
+                config.tag_archive_path,
+                config.category_feed_path,
+                config.tag_feed_path,
             )
+            if ":" in pattern
+        } | {"/.well-known/"}
+        self.reserved_prefixes = tuple(
+            sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
         )
 
     def landing(self, kind: TaxonomyKind, slug: str) -> str:
@@ -249,6 +250,15 @@ class SiteUrls:
         )
         year, mon = month.split("-")
         return expand(pattern, {"name": slug, "year": year, "month": mon})
+
+    def feed(self, kind: TaxonomyKind | None, slug: str = "") -> str:
+        """The URL of the site's feed, or of a category's or tag's ("" when there is none)."""
+        if kind is None:
+            return self.config.feed_path
+        pattern = (
+            self.config.category_feed_path if kind == "category" else self.config.tag_feed_path
+        )
+        return expand(pattern, {"name": slug}) if pattern else ""
 
     def is_reserved(self, url: str) -> bool:
         return url in self.reserved_urls or url.startswith(self.reserved_prefixes)

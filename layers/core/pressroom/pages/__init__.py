@@ -1,9 +1,9 @@
 """The kinds of page and their registry.
 
-Each kind derived from the table is one module (home, not_found, landing, archive) with a
-`PageKind`; `REGISTRY` lists them, and the pipeline (what a change makes stale), rebuilds and
-`pressroom build` (every page) loop over it. The post page (`post`) is rendered from its source
-file when it is published, so it is not in the registry.
+Each kind derived from the table is one module (home, not_found, landing, archive, feed,
+robots) with a `PageKind`; `REGISTRY` lists them, and the pipeline (what a change makes
+stale), rebuilds and `pressroom build` (every page) loop over it. The post page (`post`) is
+rendered from its source file when it is published, so it is not in the registry.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from pressroom.config import SiteConfig
 from pressroom.model import IndexChange, PageRef, RenderedPage
-from pressroom.pages import archive, home, landing, not_found
+from pressroom.pages import archive, feed, home, landing, not_found, robots
 from pressroom.pages.base import PageKind
 from pressroom.ports import SiteIndex
 from pressroom.render import SiteRenderer
@@ -25,6 +25,10 @@ REGISTRY: tuple[PageKind, ...] = (
     landing.TAG,
     archive.CATEGORY,
     archive.TAG,
+    feed.SITE,
+    feed.CATEGORY,
+    feed.TAG,
+    robots.KIND,
 )
 
 
@@ -57,4 +61,4 @@ def every_page(index: SiteIndex, config: SiteConfig | None = None) -> set[PageRe
 
 def site_templates() -> frozenset[str]:
     """The templates of the registered kinds (never post layouts)."""
-    return frozenset(kind.template for kind in REGISTRY)
+    return frozenset(kind.template for kind in REGISTRY if kind.template)

@@ -17,6 +17,8 @@ CACHE_CONTROL = {
     "post": "public, max-age=300, s-maxage=86400",
     "index": "public, max-age=60, s-maxage=300",
     "not_found": "public, max-age=60",
+    "feed": "public, max-age=600, s-maxage=3600",
+    "robots": "public, max-age=3600",
 }
 
 
