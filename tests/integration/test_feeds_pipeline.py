@@ -18,6 +18,15 @@ def feeds(local: Harness) -> dict[str, AtomFeed]:
     return {key: read_atom(body) for key, body in site.items() if key.endswith(".xml")}
 
 
+def publish_two_posts(local: Harness, post_text: PostFactory) -> None:
+    """Two posts of one category and tag, the second a day newer, published."""
+    local.upload("2026-03-20-port.md", post_text(title="港口吞吐量创新高"))
+    local.upload(
+        "2026-03-21-ships.md", post_text(title="船舶进港", date="2026-03-21 08:00:00 +0800")
+    )
+    local.drain()
+
+
 def titles(feed: AtomFeed) -> list[str]:
     return [entry.title for entry in feed.entries]
 
@@ -25,13 +34,8 @@ def titles(feed: AtomFeed) -> list[str]:
 def test_a_published_post_is_in_the_site_feed_and_the_feed_of_each_of_its_terms(
     local: Harness, post_text: PostFactory
 ) -> None:
-    # Given two posts of one category and tag
-    local.upload("2026-03-20-port.md", post_text(title="港口吞吐量创新高"))
-    local.upload(
-        "2026-03-21-ships.md", post_text(title="船舶进港", date="2026-03-21 08:00:00 +0800")
-    )
-    # When the pipeline has run
-    local.drain()
+    # Given two posts of one category and tag, when the pipeline has run
+    publish_two_posts(local, post_text)
     # Then every feed they belong to lists them, newest first, and is served as Atom
     found = feeds(local)
     assert set(found) == {SITE_FEED, PORT_FEED, TAG_FEED}
@@ -48,11 +52,7 @@ def test_a_published_post_is_in_the_site_feed_and_the_feed_of_each_of_its_terms(
 def test_an_edit_a_move_and_a_delete_reach_every_feed(
     local: Harness, post_text: PostFactory
 ) -> None:
-    local.upload("2026-03-20-port.md", post_text(title="港口吞吐量创新高"))
-    local.upload(
-        "2026-03-21-ships.md", post_text(title="船舶进港", date="2026-03-21 08:00:00 +0800")
-    )
-    local.drain()
+    publish_two_posts(local, post_text)
     # When one post's title is edited
     local.upload("2026-03-20-port.md", post_text(title="港口吞吐量再创新高"))
     local.drain()
