@@ -15,7 +15,11 @@ TAG_FEED = "feed/by_tag/厦门日报新闻.xml"
 
 def feeds(local: Harness) -> dict[str, AtomFeed]:
     site = local.site()
-    return {key: read_atom(body) for key, body in site.items() if key.endswith(".xml")}
+    return {
+        key: read_atom(body)
+        for key, body in site.items()
+        if key.endswith(".xml") and key.startswith("feed")
+    }
 
 
 def publish_two_posts(local: Harness, post_text: PostFactory) -> None:

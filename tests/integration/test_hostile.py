@@ -40,10 +40,12 @@ from hostile.corpus import (
     unsupported,
 )
 from pressroom.config import SiteConfig
+from pressroom.pages.sitemap import MAX_LOC, location
 from pressroom.urls import SiteUrls, href, key_for_url
 from support.aws import LOCAL_ENVIRONMENT, REGION
 from support.feeds import read_atom
 from support.harness import Harness
+from support.sitemaps import path_of, read_sitemap
 
 CASES = load_cases()
 REPORTS_PREFIX = "reports/"
@@ -209,6 +211,8 @@ def check_published(case: Case, site: Site, before: dict[str, bytes]) -> None:
     urls = SiteUrls(site.config)
     post_key = key_for_url(case.url)
     own = {post_key, "index.html", key_for_url(urls.feed(None))}
+    month_shard = key_for_url(urls.sitemap(listed.month))
+    own |= {month_shard, key_for_url(urls.sitemap("")), key_for_url(site.config.sitemap_path)}
     for kind, terms in (("category", listed.categories), ("tag", listed.tags)):
         for term in terms:
             own.add(key_for_url(urls.landing(kind, term.slug)))
@@ -221,8 +225,12 @@ def check_published(case: Case, site: Site, before: dict[str, bytes]) -> None:
     assert post_key not in before and post_key in changed and "index.html" in changed
     # every feed it entered is still valid Atom, with the title as written
     for key in changed:
-        if key.endswith(".xml"):
+        if key.endswith(".xml") and key.startswith("feed"):
             assert listed.title in [entry.title for entry in read_atom(after[key]).entries]
+    # and the sitemap lists it, percent-encoded, as the path S3 serves it at (unless that is
+    # longer than the protocol allows)
+    found = {path_of(loc) for loc in read_sitemap(after[month_shard], site.config.url)}
+    assert (case.url in found) == (len(location(case.url, urls)) <= MAX_LOC)
     # the reader sees the title as written, in the page and in the listings, and nothing unsafe
     pages = {key: after[key].decode("utf-8") for key in changed}
     assert post_page_mismatches(case, pages[post_key], site.config.title) == []

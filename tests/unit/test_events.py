@@ -83,8 +83,8 @@ def test_a_stream_batch_makes_the_touched_pages_dirty() -> None:
     # Given a membership insert, a home listing insert and a category count change
     batch = event("dynamodb-stream.json")
     pages = dirty_pages(changed_items(batch), SiteConfig())
-    # Then the category landing page, its March archive, its feed, the home and 404 pages and
-    # the site's feed and robots.txt are dirty
+    # Then the category landing page, its March archive, its feed, the home and 404 pages,
+    # the site's feed, robots.txt and the sitemap's pages and March shards are dirty
     assert pages == {
         PageRef("category", "cailianshe"),
         PageRef("category_archive", "cailianshe", "2026-03"),
@@ -93,6 +93,8 @@ def test_a_stream_batch_makes_the_touched_pages_dirty() -> None:
         PageRef("not_found"),
         PageRef("feed"),
         PageRef("robots"),
+        PageRef("sitemap"),
+        PageRef("sitemap", "", "2026-03"),
     }
     assert first_sequence_number(batch) == "1100000000000000000001"
 

@@ -224,7 +224,7 @@ def test_a_feed_path_left_empty_turns_that_kind_of_feed_off(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("path", ["feed.xml", "/feed/", "feed/:name.xml"])
 def test_a_feed_path_must_be_rooted_and_name_a_file(path: str) -> None:
-    with pytest.raises(ValidationError, match="feed path"):
+    with pytest.raises(ValidationError, match="category_feed_path"):
         SiteConfig(category_feed_path=path)
 
 
@@ -277,7 +277,7 @@ def robots_for(renderer: SiteRenderer) -> tuple[RenderedPage, RobotFileParser]:
 def test_robots_txt_lets_every_crawler_in_by_default(renderer: SiteRenderer) -> None:
     page, parser = robots_for(renderer)
     assert page.content_type == "text/plain; charset=utf-8"
-    assert page.body == b"User-agent: *\nDisallow:\n"
+    assert page.body == f"User-agent: *\nDisallow:\n\nSitemap: {SITE}/sitemap.xml\n".encode()
     assert parser.can_fetch("Googlebot", f"{SITE}/shamenribao/2022/01/17/harbour-record.html")
 
 

@@ -467,7 +467,7 @@ class TestPages:
         assert urls.archive("category", "a", "2021-12") == "/c/a/2021/12/"
         assert urls.landing("tag", "b") == "/t/b/"
         assert urls.archive("tag", "b", "2022-01") == "/t/b/2022/01/"
-        assert urls.reserved_prefixes == ("/.well-known/", "/c/", "/feed/", "/t/")
+        assert urls.reserved_prefixes == ("/.well-known/", "/c/", "/feed/", "/sitemap/", "/t/")
 
     @pytest.mark.parametrize(
         ("ref", "url"),
@@ -490,7 +490,13 @@ class TestPages:
         assert {"/", "/index.html", "/404.html", "/robots.txt", "/favicon.ico"} <= (
             self.urls.reserved_urls
         )
-        assert self.urls.reserved_prefixes == ("/.well-known/", "/category/", "/feed/", "/tag/")
+        assert self.urls.reserved_prefixes == (
+            "/.well-known/",
+            "/category/",
+            "/feed/",
+            "/sitemap/",
+            "/tag/",
+        )
 
     @pytest.mark.parametrize(
         ("url", "reserved"),

@@ -26,6 +26,7 @@ from pressroom.adapters.dynamodb import (
     is_claim_sk,
     layout_problems,
     listing_pk,
+    located_terms,
     membership_items,
     months_pk,
     period_counts,
@@ -41,6 +42,7 @@ from pressroom.model import (
     Claim,
     Commit,
     Entry,
+    Located,
     PageRef,
     Post,
     PostProblem,
@@ -211,11 +213,24 @@ class MemoryRepository:
         found = [(sk, v) for sk, v in rows if start_utc <= sk <= end_utc]
         return [entry.version for entry in self._entries(found[:limit] if limit else found)]
 
-    def periods(self, kind: TaxonomyKind, slug: str, month: str) -> dict[str, int]:
+    def located(self, start_utc: str, end_utc: str) -> list[Located]:
+        rows = self._rows(listing_pk(None), newest_first=True)
+        return [
+            Located(
+                v["url"],
+                v["display_date"],
+                located_terms(v.get("terms") or ()),
+                f"{sk}@{v.get('rev', '')}",
+            )
+            for sk, v in rows
+            if start_utc <= sk <= end_utc
+        ]
+
+    def periods(self, kind: TaxonomyKind | None, slug: str, month: str) -> dict[str, int]:
         row = self._get(months_pk(kind, slug), month)
         return period_counts(month, row) if row else {}
 
-    def months(self, kind: TaxonomyKind, slug: str) -> list[tuple[str, int]]:
+    def months(self, kind: TaxonomyKind | None, slug: str) -> list[tuple[str, int]]:
         return [(sk, v["count"]) for sk, v in self._rows(months_pk(kind, slug), newest_first=True)]
 
     def rejections(self) -> list[Rejection]:

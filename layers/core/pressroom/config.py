@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
 class Limits(BaseModel):
@@ -64,10 +64,13 @@ class SiteConfig(BaseModel):
     category_feed_path: str = "/feed/:name.xml"
     tag_feed_path: str = "/feed/by_tag/:name.xml"
     feed_size: int = Field(default=20, gt=0, le=100)
-    # robots.txt: its groups of rules (by default every crawler may crawl everything), and
-    # the sitemap index it names ("" for none).
+    # robots.txt: its groups of rules (by default every crawler may crawl everything).
     robots: tuple[RobotsGroup, ...] = (RobotsGroup(),)
-    sitemap_path: str = ""
+    # The sitemap index ("" for no sitemaps); its shards live in the folder of its name
+    # (`/sitemap/…`). A shard lists at most this many posts: a month with more is split by
+    # day, a day by hour (each post brings at most 31 URLs, so 50,000 per shard holds).
+    sitemap_path: str = "/sitemap.xml"
+    sitemap_size: int = Field(default=1000, gt=1, le=1500)
     # One invalidation of more paths than this becomes one wildcard (`/*`), which CloudFront
     # bills as one path.
     cdn_wildcard_after: int = Field(default=100, gt=0, le=3000)  # CloudFront's paths per request
@@ -107,11 +110,18 @@ class SiteConfig(BaseModel):
             raise ValueError(f"URL pattern {value!r} must start with '/'")
         return value
 
-    @field_validator("feed_path", "category_feed_path", "tag_feed_path")
+    @field_validator("feed_path", "category_feed_path", "tag_feed_path", "sitemap_path")
     @classmethod
-    def _feed_path(cls, value: str) -> str:
+    def _file_path(cls, value: str, info: ValidationInfo) -> str:
         if value and (not value.startswith("/") or value.endswith("/")):
-            raise ValueError(f"feed path {value!r} must start with '/' and name a file")
+            raise ValueError(f"{info.field_name} {value!r} must start with '/' and name a file")
+        return value
+
+    @field_validator("sitemap_path")
+    @classmethod
+    def _xml_sitemap(cls, value: str) -> str:
+        if value and (not value.endswith(".xml") or ":" in value):
+            raise ValueError(f"sitemap path {value!r} must name an .xml file, without ':'")
         return value
 
     @property

@@ -293,6 +293,17 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Located:
+    """One post as a sitemap lists it: its URL, its date, the categories and tags whose
+    pages it is on, and its listing item's key and digest (what a sitemap check compares)."""
+
+    url: str
+    date: str
+    terms: tuple[tuple[TaxonomyKind, str], ...]
+    version: str
+
+
+@dataclass(frozen=True)
 class TermCount:
     """A category or tag with the number of posts it holds."""
 

@@ -11,6 +11,7 @@ from pressroom.model import (
     Commit,
     Entry,
     IndexChange,
+    Located,
     PageRef,
     PendingInvalidation,
     PostProblem,
@@ -109,13 +110,20 @@ class SiteIndex(Protocol):
         kind is None), from keys and digests only: what a written page is checked against."""
         ...
 
-    def months(self, kind: TaxonomyKind, slug: str) -> list[tuple[str, int]]:
-        """(YYYY-MM, count) of every month of a category or tag, newest first."""
+    def months(self, kind: TaxonomyKind | None, slug: str) -> list[tuple[str, int]]:
+        """(YYYY-MM, count) of every month of a category or tag (of the site when kind is
+        None), newest first."""
         ...
 
-    def periods(self, kind: TaxonomyKind, slug: str, month: str) -> dict[str, int]:
+    def periods(self, kind: TaxonomyKind | None, slug: str, month: str) -> dict[str, int]:
         """The post counts of a month (`YYYY-MM`), its days (`YYYY-MM-DD`) and its hours
-        (`YYYY-MM-DDTHH`) in a category or tag, those with posts only: one counter read."""
+        (`YYYY-MM-DDTHH`) in a category or tag (in the site when kind is None), those with
+        posts only: one counter read."""
+        ...
+
+    def located(self, start_utc: str, end_utc: str) -> list[Located]:
+        """The site's posts dated in [start_utc, end_utc), newest first, as a sitemap lists
+        them (URL, date and terms only)."""
         ...
 
 

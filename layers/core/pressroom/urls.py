@@ -221,6 +221,7 @@ class SiteUrls:
                 "/.well-known",
             }
             | ({config.feed_path} if config.feed_path else set())
+            | ({config.sitemap_path} if config.sitemap_path else set())
         )
         prefixes = {
             pattern.split(":", 1)[0].rsplit("/", 1)[0] + "/"
@@ -234,6 +235,8 @@ class SiteUrls:
             )
             if ":" in pattern
         } | {"/.well-known/"}
+        if config.sitemap_path:
+            prefixes.add(self.sitemap_folder)
         self.reserved_prefixes = tuple(
             sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
         )
@@ -259,6 +262,17 @@ class SiteUrls:
             self.config.category_feed_path if kind == "category" else self.config.tag_feed_path
         )
         return expand(pattern, {"name": slug}) if pattern else ""
+
+    @property
+    def sitemap_folder(self) -> str:
+        """Where the sitemap index's shards are: the folder of its name (`/sitemap/`)."""
+        return self.config.sitemap_path.removesuffix(".xml") + "/"
+
+    def sitemap(self, period: str) -> str:
+        """A sitemap shard: the site's pages (`period` "") or the posts of a month, day or
+        hour (`posts-2026-01.xml`, `posts-2026-01-15.xml`, `posts-2026-01-15-09.xml`)."""
+        name = f"posts-{period.replace('T', '-')}" if period else "pages"
+        return f"{self.sitemap_folder}{name}.xml"
 
     def is_reserved(self, url: str) -> bool:
         return url in self.reserved_urls or url.startswith(self.reserved_prefixes)

@@ -28,6 +28,7 @@ from pressroom.model import (
     Entry,
     IndexChange,
     Listed,
+    Located,
     PageRef,
     PendingInvalidation,
     PostProblem,
@@ -58,7 +59,7 @@ def taxonomy_pk(kind: TaxonomyKind) -> str:
     return "CATS" if kind == "category" else "TAGS"
 
 
-def months_pk(kind: TaxonomyKind, slug: str) -> str:
+def months_pk(kind: TaxonomyKind | None, slug: str = "") -> str:
     return f"MONTHS#{listing_pk(kind, slug)}"
 
 
@@ -85,7 +86,21 @@ def listing_rev(values: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-_LISTED_SHOWN = ("title", "url", "display_date", "excerpt", "name")
+_LISTED_SHOWN = ("title", "url", "display_date", "excerpt", "name", "terms")
+
+
+def site_terms(listed: Listed) -> list[str]:
+    """The site listing item's `terms`: `category:<slug>` and `tag:<slug>` of each of the
+    post's categories and tags (the pages a sitemap shard lists beside the post)."""
+    return [f"{kind}:{term.slug}" for kind, term in listed.terms()]
+
+
+def located_terms(values: Iterable[str]) -> tuple[tuple[TaxonomyKind, str], ...]:
+    found: list[tuple[TaxonomyKind, str]] = []
+    for value in values:
+        kind, _, slug = str(value).partition(":")
+        found.append(("category" if kind == "category" else "tag", slug))
+    return tuple(found)
 
 
 def membership_items(listed: Listed | None) -> dict[tuple[str, str], dict[str, Any]]:
@@ -94,7 +109,7 @@ def membership_items(listed: Listed | None) -> dict[tuple[str, str], dict[str, A
         return {}
     sk = membership_sk(listed)
     base = listed_values(listed)
-    home = {"PK": "ALL", "SK": sk} | base
+    home = {"PK": "ALL", "SK": sk, "terms": site_terms(listed)} | base
     members = {("ALL", sk): home | {"rev": listing_rev(home)}}
     for kind, term in listed.terms():
         pk = listing_pk(kind, term.slug)
@@ -129,9 +144,10 @@ def counter_changes(
     old: Listed | None, new: Listed | None
 ) -> dict[tuple[str, str, str], dict[str, int]]:
     """Counter deltas (PK, SK, display name) → {attribute: delta}: per-spelling totals of each
-    category and tag (`CATS`/`TAGS`, `<slug>#<spelling>`: `count`) and per-month totals
-    (`MONTHS#…`, `YYYY-MM`: `count`, and the post's day `dDD` and hour `hDDTHH`), one item
-    updated once however many of its attributes change."""
+    category and tag (`CATS`/`TAGS`, `<slug>#<spelling>`: `count`) and per-month totals of
+    the site and of each category and tag (`MONTHS#ALL`, `MONTHS#…`, `YYYY-MM`: `count`, and
+    the post's day `dDD` and hour `hDDTHH`), one item updated once however many of its
+    attributes change."""
     deltas: dict[tuple[str, str, str], dict[str, int]] = {}
     for listed, sign in ((old, -1), (new, 1)):
         if listed is None:
@@ -139,6 +155,9 @@ def counter_changes(
         periods = ["count"]
         if listed.hour:
             periods += [day_attribute(listed.hour), hour_attribute(listed.hour)]
+        site = deltas.setdefault((months_pk(None), listed.month, listed.month), {})
+        for attribute in periods:
+            site[attribute] = site.get(attribute, 0) + sign
         for kind, term in listed.terms():
             spelling = deltas.setdefault(
                 (taxonomy_pk(kind), f"{term.slug}#{term.name}", term.name), {}
@@ -170,10 +189,11 @@ def counter_updates(
     for listed in (old, new):
         if listed is None or not listed.hour:
             continue
-        for kind, term in listed.terms():
-            member = (listing_pk(kind, term.slug), membership_sk(listed))
+        kinds: list[tuple[TaxonomyKind | None, str]] = [(None, "")]
+        for kind, slug in kinds + [(kind, term.slug) for kind, term in listed.terms()]:
+            member = (listing_pk(kind, slug), membership_sk(listed))
             if old_members.get(member) != new_members.get(member):
-                key = (months_pk(kind, term.slug), listed.month, listed.month)
+                key = (months_pk(kind, slug), listed.month, listed.month)
                 touched.setdefault(key, set()).add(hour_attribute(listed.hour))
     return {
         key: (deltas.get(key, {}), tuple(sorted(touched.get(key, ()))))
@@ -200,13 +220,13 @@ def term_counts(rows: Iterable[tuple[str, int]]) -> list[TermCount]:
 # Items per commit: the post, its rejection, on each of the (new and old) URLs a claim and
 # the URL's owner item, and for each category and tag a membership (new and old), a
 # per-spelling count and a per-month count (twice when they move), plus the home listing
-# (new and old).
+# and the site's month count (new and old).
 MAX_TRANSACTION_ITEMS = 100
 
 
 def commit_items(terms: int) -> int:
     """The most items one commit of a post with this many categories and tags writes."""
-    return 6 * terms + 8
+    return 6 * terms + 10
 
 
 def url_pk(url: str) -> str:
@@ -471,13 +491,17 @@ class DynamoTableChanges:
                 changes.append(IndexChange("term", kind, sk.partition("#")[0]))
             elif head == "MONTHS":
                 kind_code, _, term = slug.partition("#")
-                kind = "category" if kind_code == "CAT" else "tag"
                 counts = period_counts(sk, image)
                 days = [(p, c) for p, c in sorted(counts.items()) if "T" not in p]
+                if sk not in counts:
+                    days.insert(0, (sk, 0))
                 for hour in image.get("changed") or []:
                     period = f"{sk}-{str(hour)[1:3]}T{str(hour)[4:6]}"
                     days.append((period, counts.get(period, 0)))
-                changes.append(IndexChange("months", kind, term, counts=tuple(days)))
+                months_of: TaxonomyKind | None = (
+                    None if slug == "ALL" else "category" if kind_code == "CAT" else "tag"
+                )
+                changes.append(IndexChange("months", months_of, term, counts=tuple(days)))
             elif head == "URL" and sk == OWNER_SK and _contested(image):
                 changes.append(IndexChange("claims", None, pk.removeprefix("URL#")))
         return changes
@@ -886,7 +910,23 @@ class DynamoPostRepository:
         conditions |= {"ProjectionExpression": "SK, rev"}
         return [f"{values['SK']}@{values.get('rev', '')}" for values in self._query(**conditions)]
 
-    def months(self, kind: TaxonomyKind, slug: str) -> list[tuple[str, int]]:
+    def located(self, start_utc: str, end_utc: str) -> list[Located]:
+        conditions = self._range(None, "", start_utc, end_utc, None)
+        conditions |= {
+            "ProjectionExpression": "SK, rev, #url, #date, #terms",
+            "ExpressionAttributeNames": {"#url": "url", "#date": "display_date", "#terms": "terms"},
+        }
+        return [
+            Located(
+                values["url"],
+                values["display_date"],
+                located_terms(values.get("terms") or ()),
+                f"{values['SK']}@{values.get('rev', '')}",
+            )
+            for values in self._query(**conditions)
+        ]
+
+    def months(self, kind: TaxonomyKind | None, slug: str) -> list[tuple[str, int]]:
         return [
             (values["SK"], int(values.get("count", 0)))
             for values in self._query(
@@ -898,7 +938,7 @@ class DynamoPostRepository:
             )
         ]
 
-    def periods(self, kind: TaxonomyKind, slug: str, month: str) -> dict[str, int]:
+    def periods(self, kind: TaxonomyKind | None, slug: str, month: str) -> dict[str, int]:
         """The counts of a month, its days and its hours (one item, see `period_counts`)."""
         with translated("dynamodb:GetItem"):
             response = self.client.get_item(

@@ -1,7 +1,7 @@
 """The kinds of page and their registry.
 
 Each kind derived from the table is one module (home, not_found, landing, archive, feed,
-robots) with a `PageKind`; `REGISTRY` lists them, and the pipeline (what a change makes
+robots, sitemap) with a `PageKind`; `REGISTRY` lists them, and the pipeline (what a change makes
 stale), rebuilds and `pressroom build` (every page) loop over it. The post page (`post`) is
 rendered from its source file when it is published, so it is not in the registry.
 """
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from pressroom.config import SiteConfig
 from pressroom.model import IndexChange, PageRef, RenderedPage
-from pressroom.pages import archive, feed, home, landing, not_found, robots
+from pressroom.pages import archive, feed, home, landing, not_found, robots, sitemap
 from pressroom.pages.base import PageKind
 from pressroom.ports import SiteIndex
 from pressroom.render import SiteRenderer
@@ -29,6 +29,8 @@ REGISTRY: tuple[PageKind, ...] = (
     feed.CATEGORY,
     feed.TAG,
     robots.KIND,
+    sitemap.INDEX,
+    sitemap.SHARD,
 )
 
 

@@ -101,6 +101,24 @@ def period_url(urls: SiteUrls, kind: TaxonomyKind, slug: str, period: str) -> st
     return f"{url}/{below}"
 
 
+def period_refs(name: str, slug: str, change: IndexChange, size: int) -> Iterable[PageRef]:
+    """The pages of kind `name` a month counter's image makes stale, for pages cut at `size`
+    posts: the day page of each changed hour when the month is split, and the hour's page
+    when its day is split, in that image; and a month or day at N + 1 in the image crossed N
+    (a count moves by one a commit): it and every child page (written or deleted once)."""
+    counts = dict(change.counts)
+    for period, count in change.counts:
+        if len(period) == HOUR:
+            if is_split(period[:MONTH], counts, size):
+                yield PageRef(name, slug, period[:DAY])
+                if is_split(period[:DAY], counts, size):
+                    yield PageRef(name, slug, period)
+        elif count == size + 1:
+            yield PageRef(name, slug, period)
+            for child in children(period):
+                yield PageRef(name, slug, child)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """What one archive page is made of, as read from the table."""
@@ -140,18 +158,7 @@ class ArchivePage:
             month = config.month_of(parse_utc_text(change.date_utc))
             yield PageRef(self.name, change.slug, month)
         elif change.scope == "months":
-            size = config.archive_page_size
-            counts = dict(change.counts)
-            for period, count in change.counts:
-                if len(period) == HOUR:
-                    if is_split(period[:MONTH], counts, size):
-                        yield PageRef(self.name, change.slug, period[:DAY])
-                        if is_split(period[:DAY], counts, size):
-                            yield PageRef(self.name, change.slug, period)
-                elif count == size + 1:
-                    yield PageRef(self.name, change.slug, period)
-                    for child in children(period):
-                        yield PageRef(self.name, change.slug, child)
+            yield from period_refs(self.name, change.slug, change, config.archive_page_size)
 
     def enumerate(self, index: SiteIndex, config: SiteConfig) -> Iterable[PageRef]:
         size = config.archive_page_size
@@ -170,21 +177,21 @@ class ArchivePage:
         whose spelling names the term)."""
         counts, size = self._counts(ref, index, config)
         if not exists(ref.month, counts, size):
-            return Snapshot(_relevant(ref.month, counts), ())
+            return Snapshot(relevant_counts(ref.month, counts), ())
         start, end = period_bounds(ref.month, config)
         limit = 1 if is_split(ref.month, counts, size) else _listed(ref.month, size)
         entries = index.between(self.taxonomy, ref.term, start, end, limit)
-        return Snapshot(_relevant(ref.month, counts), tuple(entries))
+        return Snapshot(relevant_counts(ref.month, counts), tuple(entries))
 
     def check(self, ref: PageRef, index: SiteIndex, config: SiteConfig) -> Hashable:
         """`snapshot(…).check` from the counter and the listing's keys and digests only."""
         counts, size = self._counts(ref, index, config)
         if not exists(ref.month, counts, size):
-            return _relevant(ref.month, counts), ()
+            return relevant_counts(ref.month, counts), ()
         start, end = period_bounds(ref.month, config)
         limit = 1 if is_split(ref.month, counts, size) else _listed(ref.month, size)
         versions = index.versions(self.taxonomy, ref.term, start, end, limit)
-        return _relevant(ref.month, counts), tuple(versions)
+        return relevant_counts(ref.month, counts), tuple(versions)
 
     def present(
         self, ref: PageRef, snapshot: Snapshot, renderer: SiteRenderer
@@ -237,7 +244,7 @@ def _listed(period: str, size: int) -> int | None:
     return None if len(period) == HOUR else size
 
 
-def _relevant(period: str, counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
+def relevant_counts(period: str, counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
     """The counts a period's page depends on: its own and its parents' and its children's."""
     return tuple(
         (other, count)

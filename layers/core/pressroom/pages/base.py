@@ -19,6 +19,7 @@ CACHE_CONTROL = {
     "not_found": "public, max-age=60",
     "feed": "public, max-age=600, s-maxage=3600",
     "robots": "public, max-age=3600",
+    "sitemap": "public, max-age=3600",
 }
 
 
