@@ -128,7 +128,7 @@ def test_without_a_cdn_nothing_is_recorded(local: Harness, post_text: PostFactor
     assert local.pipeline.publish.outbox is None and pending(local) == []
 
 
-def test_one_more_post_costs_one_invalidation_of_nine_paths(
+def test_one_more_post_costs_one_invalidation_of_ten_paths(
     local: Harness, cdn: RecordingCdn, post_text: PostFactory
 ) -> None:
     # Given a category and a tag with a post
@@ -139,7 +139,8 @@ def test_one_more_post_costs_one_invalidation_of_nine_paths(
     local.upload("2026-03-21-metro.md", post_text(title="地铁", date="2026-03-21 08:00:00 +0800"))
     local.drain()
     # Then one CreateInvalidation names its page, the home page, the category's and tag's
-    # landing and month pages and the three feeds (the 404 page did not change)
+    # landing and month pages, the three feeds and the month's sitemap shard (the 404 page,
+    # robots.txt, the sitemap index and its pages shard did not change)
     name = "%E5%8E%A6%E9%97%A8%E6%97%A5%E6%8A%A5%E6%96%B0%E9%97%BB"
     tag = f"/tag/{name}"
     assert cdn.batches == [
@@ -154,6 +155,7 @@ def test_one_more_post_costs_one_invalidation_of_nine_paths(
                 "/feed.xml",
                 "/feed/xiamenribao.xml",
                 f"/feed/by_tag/{name}.xml",
+                "/sitemap/posts-2026-03.xml",
             ]
         )
     ]

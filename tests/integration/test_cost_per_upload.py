@@ -3,14 +3,21 @@ and BuildIndexes touches only pages that exist."""
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pressroom import pages
+from pressroom.composition import pipeline_from_settings
 from pressroom.urls import key_for_url
 from pressroom_dev.bench import upload
 from support.aws import ACCOUNT_ID, REGION
+from support.cdn import RecordingCdn, with_cdn
 from support.harness import Harness
+from support.paths import ROOT
 from support.posts import PostFactory
 
 
@@ -72,8 +79,9 @@ def test_one_upload_into_an_existing_category_touches_no_phantom_page(
     """Given a category and a tag with three posts, when one more post joins both, then
     BuildIndexes reads and writes the site bucket only at keys of pages the table implies
     (a count item's `<slug>#<spelling>` is no landing page), deletes nothing, and reads each
-    of the ten stale pages (home, 404, robots.txt, the category's and the tag's landing and
-    month, and the site's, the category's and the tag's feeds) once."""
+    of the twelve stale pages (home, 404, robots.txt, the category's and the tag's landing
+    and month, the site's, the category's and the tag's feeds, and the sitemap's pages and
+    month shards) once."""
     touched = site_requests_of_one_upload(local, post_text)
 
     urls = local.pipeline.build_indexes.renderer.urls
@@ -81,7 +89,7 @@ def test_one_upload_into_an_existing_category_touches_no_phantom_page(
     assert touched and {key for _, key in touched} <= real, sorted(touched)
     assert [key for operation, key in touched if operation == "DeleteObject"] == []
     heads = Counter(key for operation, key in touched if operation == "HeadObject")
-    assert len(heads) == 10 and set(heads.values()) == {1}, heads
+    assert len(heads) == 12 and set(heads.values()) == {1}, heads
 
 
 def seed_month(local: Harness, first: int, last: int) -> None:
@@ -103,15 +111,31 @@ def cost_of_one_upload(local: Harness, post_text: PostFactory, name: str) -> Cou
     return cost
 
 
+@pytest.fixture
+def split_months(local: Harness, tmp_path: Path) -> Harness:
+    """The pipeline with sitemap shards of at most 100 posts, as archive pages are by default,
+    so a month of 150 posts is split by day for both."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    site = templates / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8") + "sitemap_size: 100\n", "utf-8")
+    settings = local.settings.model_copy(update={"templates_dir": templates})
+    with_cdn(local, pipeline_from_settings(settings, local.session), RecordingCdn())
+    return local
+
+
 def test_one_upload_costs_the_same_in_a_month_of_150_and_of_2000_posts(
-    local: Harness, post_text: PostFactory
+    split_months: Harness, post_text: PostFactory
 ) -> None:
-    """DESIGN invariant 2 in every unit, for a category-month split into day pages (README,
-    "Listing pages"): the new post's day holds the same posts in both cases."""
+    """DESIGN invariant 2 in every unit, for a month split into day pages and day sitemap
+    shards (README, "Listing pages"): the new post's day holds the same posts in both cases."""
+    local = split_months
     # Given a category and a tag with 150 posts in January (so their months are split by day)
-    # (and one upload already made, which wrote the site's constant pages)
+    # (and two uploads already made on the new post's day, which wrote the site's constant
+    # pages and the day's sitemap shard: the index is read again while a period has one post)
     seed_month(local, 0, 150)
     cost_of_one_upload(local, post_text, "warm-up")
+    cost_of_one_upload(local, post_text, "warm-up-2")
     small = cost_of_one_upload(local, post_text, "first")
     # When the month has grown to 2,000 posts
     # (seeded straight into the table, so one more upload brings the feeds up to date)

@@ -106,7 +106,7 @@ def test_a_transaction_over_100_actions_is_a_problem() -> None:
     commit = Commit(record(categories=terms, tags=terms), None, clear_rejection=False)
     problems = layout_problems(commit)
     assert [problem.field for problem in problems] == ["categories"]
-    assert "transaction of 125 items; DynamoDB allows 100" in problems[0].message
+    assert "transaction of 126 items; DynamoDB allows 100" in problems[0].message
 
 
 def test_a_fitting_commit_has_no_problem() -> None:

@@ -15,8 +15,12 @@ PAGE = "xiamenribao/2026/03/20/port.html"
 
 
 def titled(site: dict[str, bytes]) -> dict[str, bytes]:
-    """The site's pages that show its title (robots.txt does not)."""
-    return {key: body for key, body in site.items() if key != "robots.txt"}
+    """The site's pages that show its title (robots.txt and sitemaps do not)."""
+    return {
+        key: body
+        for key, body in site.items()
+        if key != "robots.txt" and not key.startswith("sitemap")
+    }
 
 
 def test_reconcile_publishes_a_post_whose_notification_was_lost(

@@ -31,8 +31,12 @@ OLD_TITLE, NEW_TITLE = "金融消息", "财经快讯"
 
 
 def titled(site: dict[str, bytes]) -> dict[str, bytes]:
-    """The site's pages that show its title (robots.txt does not)."""
-    return {key: body for key, body in site.items() if key != "robots.txt"}
+    """The site's pages that show its title (robots.txt and sitemaps do not)."""
+    return {
+        key: body
+        for key, body in site.items()
+        if key != "robots.txt" and not key.startswith("sitemap")
+    }
 
 
 def changed_templates(tmp_path: Path) -> Path:

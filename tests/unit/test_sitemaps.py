@@ -179,11 +179,14 @@ def stale(change: IndexChange, config: SiteConfig = SMALL) -> set[PageRef]:
 
 
 def test_what_a_change_makes_stale() -> None:
-    # A post in the site's listing: the pages shard and its month's
+    # A post in the site's listing: the pages shard
     listing = stale(IndexChange("listing", None, "", "2026-03-05T01:10:00Z"))
-    assert {ref for ref in listing if ref.kind.startswith("sitemap")} == {
-        PageRef("sitemap"),
-        PageRef("sitemap", "", "2026-03"),
+    assert {ref for ref in listing if ref.kind.startswith("sitemap")} == {PageRef("sitemap")}
+    # The site's counter of a month that is not split, with the hour the commit changed: the
+    # month's shard
+    whole = (("2026-03", 2), ("2026-03-05", 2), ("2026-03-05T09", 2))
+    assert stale(IndexChange("months", None, "", counts=whole)) == {
+        PageRef("sitemap", "", "2026-03")
     }
     # A counter image of a split month: the changed hour's day shard, and no new index
     split = (("2026-03", 5), ("2026-03-05", 2), ("2026-03-05T09", 1))
@@ -196,9 +199,11 @@ def test_what_a_change_makes_stale() -> None:
     crossed = (("2026-03", 4), ("2026-03-05", 2), ("2026-03-05T09", 1))
     refs = stale(IndexChange("months", None, "", counts=crossed))
     assert PageRef("sitemap_index") in refs and len(refs) == 33
-    # A month with posts before and after, not split: nothing
+    # A month with posts before and after, not split: its shard, not the index
     steady = (("2026-03", 3), ("2026-03-05", 2), ("2026-03-05T09", 1))
-    assert stale(IndexChange("months", None, "", counts=steady)) == set()
+    assert stale(IndexChange("months", None, "", counts=steady)) == {
+        PageRef("sitemap", "", "2026-03")
+    }
     # A category's counter never touches the sitemap
     assert not {r.kind for r in stale(IndexChange("months", "category", "a", counts=first))} & {
         "sitemap",

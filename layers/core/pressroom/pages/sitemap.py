@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from pressroom.config import SiteConfig
-from pressroom.model import IndexChange, Located, PageRef, RenderedPage, parse_utc_text
+from pressroom.model import IndexChange, Located, PageRef, RenderedPage
 from pressroom.pages.archive import (
     DAY,
     HOUR,
@@ -106,16 +106,20 @@ class ShardPage:
 
     def stale(self, change: IndexChange, config: SiteConfig) -> Iterable[PageRef]:
         """A post entering, leaving or changing in the site's listing: the pages shard (it
-        exists while the site has a post) and its month's shard; the site's month counter:
-        the day or hour shard of a split month, and every shard of a period that crossed N
-        (see `pages.archive.period_refs`)."""
+        exists while the site has a post). The site's month counter, whose `changed` hours
+        name the posts a commit changed: the month's shard, or in a split month the day's or
+        the hour's, and every shard of a period that crossed N (`pages.archive.period_refs`),
+        so a post costs the same reads whether its month is split or not."""
         if not config.sitemap_path or change.kind is not None:
             return
         if change.scope == "listing" and change.date_utc:
             yield PageRef(self.name)
-            yield PageRef(self.name, "", config.month_of(parse_utc_text(change.date_utc)))
         elif change.scope == "months":
-            yield from period_refs(self.name, "", change, config.sitemap_size)
+            size, counts = config.sitemap_size, dict(change.counts)
+            for period in counts:
+                if len(period) == HOUR and not is_split(period[:MONTH], counts, size):
+                    yield PageRef(self.name, "", period[:MONTH])
+            yield from period_refs(self.name, "", change, size)
 
     def enumerate(self, index: SiteIndex, config: SiteConfig) -> Iterable[PageRef]:
         if not config.sitemap_path:
