@@ -3,7 +3,6 @@ and BuildIndexes touches only pages that exist."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,13 +10,11 @@ from typing import Any
 import pytest
 
 from pressroom import pages
-from pressroom.composition import pipeline_from_settings
 from pressroom.urls import key_for_url
 from pressroom_dev.bench import upload
 from support.aws import ACCOUNT_ID, REGION
-from support.cdn import RecordingCdn, with_cdn
+from support.cdn import templates_with, with_templates
 from support.harness import Harness
-from support.paths import ROOT
 from support.posts import PostFactory
 
 
@@ -115,13 +112,7 @@ def cost_of_one_upload(local: Harness, post_text: PostFactory, name: str) -> Cou
 def split_months(local: Harness, tmp_path: Path) -> Harness:
     """The pipeline with sitemap shards of at most 100 posts, as archive pages are by default,
     so a month of 150 posts is split by day for both."""
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates)
-    site = templates / "site.yaml"
-    site.write_text(site.read_text(encoding="utf-8") + "sitemap_size: 100\n", "utf-8")
-    settings = local.settings.model_copy(update={"templates_dir": templates})
-    with_cdn(local, pipeline_from_settings(settings, local.session), RecordingCdn())
-    return local
+    return with_templates(local, templates_with(tmp_path, sitemap_size=100))
 
 
 def test_one_upload_costs_the_same_in_a_month_of_150_and_of_2000_posts(

@@ -4,16 +4,13 @@ uploads and deletes."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from pressroom.composition import pipeline_from_settings
 from pressroom_dev.folder import build_site
-from support.cdn import RecordingCdn, with_cdn
+from support.cdn import templates_with, with_templates
 from support.harness import Harness
-from support.paths import ROOT
 from support.posts import PostFactory
 
 SIZE = 3
@@ -23,20 +20,12 @@ MONTH = "category/xiamenribao/2026-03.html"
 @pytest.fixture
 def templates(tmp_path: Path) -> Path:
     """The site's templates with archive pages of at most three posts."""
-    copy = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", copy)
-    site = copy / "site.yaml"
-    site.write_text(
-        site.read_text(encoding="utf-8") + f"archive_page_size: {SIZE}\n", encoding="utf-8"
-    )
-    return copy
+    return templates_with(tmp_path, archive_page_size=SIZE)
 
 
 @pytest.fixture
 def small_pages(local: Harness, templates: Path) -> Harness:
-    settings = local.settings.model_copy(update={"templates_dir": templates})
-    with_cdn(local, pipeline_from_settings(settings, local.session), RecordingCdn())
-    return local
+    return with_templates(local, templates)
 
 
 def story(post_text: PostFactory, day: int, hour: int) -> tuple[str, str]:

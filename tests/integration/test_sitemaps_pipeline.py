@@ -5,17 +5,14 @@ the folder build splits it, and deletes take posts out."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from pressroom.composition import pipeline_from_settings
 from pressroom.urls import key_for_url
 from pressroom_dev.folder import build_site
-from support.cdn import RecordingCdn, with_cdn
+from support.cdn import templates_with, with_templates
 from support.harness import Harness
-from support.paths import ROOT
 from support.posts import PostFactory
 from support.sitemaps import crawl, path_of
 
@@ -26,18 +23,12 @@ SIZE = 3
 @pytest.fixture
 def templates(tmp_path: Path) -> Path:
     """The site's templates with shards of at most three posts."""
-    copy = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", copy)
-    site = copy / "site.yaml"
-    site.write_text(site.read_text(encoding="utf-8") + f"sitemap_size: {SIZE}\n", "utf-8")
-    return copy
+    return templates_with(tmp_path, sitemap_size=SIZE)
 
 
 @pytest.fixture
 def small_shards(local: Harness, templates: Path) -> Harness:
-    settings = local.settings.model_copy(update={"templates_dir": templates})
-    with_cdn(local, pipeline_from_settings(settings, local.session), RecordingCdn())
-    return local
+    return with_templates(local, templates)
 
 
 def sitemap_of(site: dict[str, bytes]) -> dict[str, str]:

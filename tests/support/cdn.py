@@ -3,11 +3,15 @@ with the table's invalidation outbox."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from pressroom.adapters.dynamodb import DynamoInvalidationOutbox
-from pressroom.composition import Pipeline
+from pressroom.composition import Pipeline, pipeline_from_settings
 from pressroom.errors import TransientError
 from pressroom.usecases.cdn import Invalidations
 from support.harness import Harness
+from support.paths import ROOT
 
 
 class RecordingCdn:
@@ -46,3 +50,20 @@ def with_cdn(local: Harness, pipeline: Pipeline, cdn: RecordingCdn) -> None:
         outbox, cdn, pipeline.build_indexes.config.cdn_wildcard_after
     )
     local.pipeline = pipeline
+
+
+def templates_with(folder: Path, **settings: object) -> Path:
+    """A copy of the site's templates in `folder`, with these `site.yaml` settings added."""
+    templates = folder / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    site = templates / "site.yaml"
+    lines = "".join(f"{name}: {value}\n" for name, value in settings.items())
+    site.write_text(site.read_text(encoding="utf-8") + lines, encoding="utf-8")
+    return templates
+
+
+def with_templates(local: Harness, templates: Path) -> Harness:
+    """Make `local`'s pipeline render with `templates`, behind a recording CDN."""
+    settings = local.settings.model_copy(update={"templates_dir": templates})
+    with_cdn(local, pipeline_from_settings(settings, local.session), RecordingCdn())
+    return local
