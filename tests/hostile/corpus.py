@@ -25,11 +25,13 @@ SITE_CONFIG = HOSTILE.parents[1] / "templates" / "site.yaml"
 
 @dataclass(frozen=True)
 class Expected:
-    """One problem a rejection must report (the message need only contain `message`)."""
+    """One problem a rejection must report (the message need only contain `message`, the
+    hint `hint`)."""
 
     field: str
     message: str
     line: int | None = None
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ def problem_mismatches(case: Case, problems: list[dict[str, Any]]) -> list[str]:
         if not any(
             problem["field"] == expected.field
             and expected.message in problem["message"]
+            and expected.hint in str(problem["hint"])
             and (expected.line is None or problem.get("line") == expected.line)
             for problem in problems
         ):

@@ -590,6 +590,27 @@ class TestBytes:
         config = SiteConfig(limits=Limits(max_source_bytes=len(raw)))
         assert parse_post(NAME, raw, config, LAYOUTS).title
 
+    @pytest.mark.parametrize(
+        ("head", "kind"),
+        [
+            (b"\xff\xd8\xff\xe0\x00\x10JFIF", "a JPEG image"),
+            (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "a WebP image"),
+            (b"\x1f\x8b\x08\x00", "a gzip archive"),
+            (b"\x00\x00\x00\x18ftypheic", "an MP4 video or HEIC image"),
+            (b"\xef\xbb\xbf  <svg xmlns='http://www.w3.org/2000/svg'/>", "an SVG image"),
+        ],
+    )
+    def test_a_file_that_is_no_post_is_named_and_sent_to_assets(
+        self, head: bytes, kind: str
+    ) -> None:
+        error = rejected(head + b"\x00" * 64)
+        assert f"is {kind}, not a post" in problem(error, "file")
+        assert "belong under assets/" in error.problems[0].hint
+
+    def test_a_post_that_mentions_svg_is_still_a_post(self) -> None:
+        raw = source(BASE) + b"\n<svg viewBox='0 0 1 1'></svg>\n"
+        assert parse_post(NAME, raw, SiteConfig(), LAYOUTS).title
+
     def test_decode_source_strips_bom(self) -> None:
         assert decode_source(NAME, b"\xef\xbb\xbf---\n", SiteConfig()) == "---\n"
 

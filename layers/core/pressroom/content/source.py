@@ -9,6 +9,18 @@ from pressroom.model import PostProblem
 
 def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
     """Check size and encoding before anything is parsed; the text with any BOM removed."""
+    kind = file_kind(raw)
+    if kind:
+        raise InvalidPost(
+            source_key,
+            [
+                PostProblem(
+                    "file",
+                    f"is {kind}, not a post (a post is UTF-8 text that starts with front matter)",
+                    "move it out of posts/: images, PDFs, fonts and downloads belong under assets/",
+                )
+            ],
+        )
     limit = config.limits.max_source_bytes
     if len(raw) > limit:
         raise InvalidPost(
@@ -54,6 +66,34 @@ def decode_source(source_key: str, raw: bytes, config: SiteConfig) -> str:
 
 
 _BOM = b"\xef\xbb\xbf"
+# How files that are not text begin (their "magic numbers"), and what they are.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"wOFF", "a WOFF font"),
+    (b"wOF2", "a WOFF2 font"),
+    (b"\x00\x00\x01\x00", "an icon"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+
+
+def file_kind(raw: bytes) -> str:
+    """What a file that is no post is, from its first bytes ("" when it may be text)."""
+    for signature, kind in _SIGNATURES:
+        if raw.startswith(signature):
+            return kind
+    if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
+        return "a WebP image"
+    if raw[4:8] == b"ftyp":
+        return "an MP4 video or HEIC image"
+    head = raw.removeprefix(_BOM)[:512].lstrip().lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head):
+        return "an SVG image"
+    return ""
 
 
 def _guess_encoding(raw: bytes) -> str:
