@@ -239,3 +239,16 @@ def test_the_index_and_shards_are_reserved_urls() -> None:
     assert urls.is_reserved("/sitemap.xml")
     assert urls.is_reserved("/sitemap/posts-2026-03.xml")
     assert urls.sitemap("2026-03-05T09") == "/sitemap/posts-2026-03-05-09.xml"
+
+
+def test_a_shard_stops_before_its_byte_limit(
+    renderer: SiteRenderer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a byte limit of 10,000 (50 MB in the protocol) and 200 URLs of about 100 bytes
+    monkeypatch.setattr(sitemap, "MAX_BYTES", 10_000)
+    entries = [(f"{SITE}/{'p' * 60}/{n}.html", "2026-03-05T09:10:00+08:00") for n in range(200)]
+    # When they are written as one shard, then it stays under the limit and keeps the first
+    page = sitemap._urlset(renderer, entries)
+    assert len(page.body) <= 10_000
+    found = list(read_sitemap(page.body, SITE))
+    assert 50 < len(found) < 200 and found == [loc for loc, _ in entries[: len(found)]]

@@ -217,9 +217,9 @@ def _urlset(renderer: SiteRenderer, entries: list[tuple[str, str]]) -> RenderedP
     kept: list[dict[str, str]] = []
     size = _SHARD_FRAME
     for loc, lastmod in entries:
-        size += len(loc) + len(lastmod) + _ENTRY_FRAME
         if len(loc) > MAX_LOC:
             continue
+        size += len(loc) + len(lastmod) + _ENTRY_FRAME
         if len(kept) == MAX_URLS or size > MAX_BYTES:
             break
         kept.append({"loc": loc, "lastmod": lastmod})
