@@ -155,7 +155,7 @@ def test_one_more_post_costs_one_invalidation_of_ten_paths(
                 "/feed.xml",
                 "/feed/xiamenribao.xml",
                 f"/feed/by_tag/{name}.xml",
-                "/sitemap/posts-2026-03.xml",
+                "/sitemap-posts-2026-03.xml",
             ]
         )
     ]

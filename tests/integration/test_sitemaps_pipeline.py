@@ -43,7 +43,7 @@ def story(post_text: PostFactory, day: int, hour: int = 9, **fields: str) -> tup
 
 
 def shards(site: dict[str, bytes]) -> list[str]:
-    return sorted(key for key in site if key.startswith("sitemap/"))
+    return sorted(key for key in site if key.startswith("sitemap-"))
 
 
 def test_every_url_in_the_sitemap_resolves_and_every_post_is_in_it(
@@ -72,9 +72,9 @@ def test_every_url_in_the_sitemap_resolves_and_every_post_is_in_it(
         path_of(loc) for loc in found
     }
     assert shards(site) == [
-        "sitemap/pages.xml",
-        "sitemap/posts-2026-02.xml",
-        "sitemap/posts-2026-03.xml",
+        "sitemap-pages.xml",
+        "sitemap-posts-2026-02.xml",
+        "sitemap-posts-2026-03.xml",
     ]
     head = local.s3.head_object(Bucket=local.settings.site_bucket, Key="sitemap.xml")
     assert head["ContentType"] == "application/xml; charset=utf-8"
@@ -93,7 +93,7 @@ def test_a_new_post_rewrites_its_shard_and_the_index_only_for_a_new_shard(
     after = local.site()
     changed = {key for key in after if key.startswith("sitemap") and before.get(key) != after[key]}
     # Then only March's shard changed: the index and the pages shard are the same bytes
-    assert changed == {"sitemap/posts-2026-03.xml"}
+    assert changed == {"sitemap-posts-2026-03.xml"}
     # When a post of a new month arrives, its shard is new and the index names it
     local.upload("2026-04-01-new.md", post_text(title="四月", date="2026-04-01 08:00:00 +0800"))
     local.drain()
@@ -101,8 +101,8 @@ def test_a_new_post_rewrites_its_shard_and_the_index_only_for_a_new_shard(
     assert {
         key for key in final if key.startswith("sitemap") and before.get(key) != final[key]
     } == {
-        "sitemap/posts-2026-03.xml",
-        "sitemap/posts-2026-04.xml",
+        "sitemap-posts-2026-03.xml",
+        "sitemap-posts-2026-04.xml",
         "sitemap.xml",
     }
     # with the post and its category's and tag's April pages (their landing pages are in
@@ -118,16 +118,16 @@ def test_a_month_over_the_shard_size_is_split_by_day_as_the_folder_build_splits_
     for day in (3, 5, 7):
         local.upload(*story(post_text, day))
     local.drain()
-    assert shards(local.site()) == ["sitemap/pages.xml", "sitemap/posts-2026-03.xml"]
+    assert shards(local.site()) == ["sitemap-pages.xml", "sitemap-posts-2026-03.xml"]
     # When a fourth arrives, the month is split: one shard per day with posts
     local.upload(*story(post_text, 5, 11))
     local.drain()
     site = local.site()
     assert shards(site) == [
-        "sitemap/pages.xml",
-        "sitemap/posts-2026-03-03.xml",
-        "sitemap/posts-2026-03-05.xml",
-        "sitemap/posts-2026-03-07.xml",
+        "sitemap-pages.xml",
+        "sitemap-posts-2026-03-03.xml",
+        "sitemap-posts-2026-03-05.xml",
+        "sitemap-posts-2026-03-07.xml",
     ]
     assert len([lastmod for lastmod in sitemap_of(site).values() if lastmod]) == 4
     # And the folder build of the same sources writes the same sitemaps, byte for byte
@@ -146,7 +146,7 @@ def test_a_month_over_the_shard_size_is_split_by_day_as_the_folder_build_splits_
     local.delete("2026-03-07-s7-9.md")
     local.drain()
     site = local.site()
-    assert shards(site) == ["sitemap/pages.xml", "sitemap/posts-2026-03.xml"]
+    assert shards(site) == ["sitemap-pages.xml", "sitemap-posts-2026-03.xml"]
     assert len([lastmod for lastmod in sitemap_of(site).values() if lastmod]) == 2
     # And when the last posts go, so do the sitemaps
     local.delete("2026-03-03-s3-9.md")

@@ -166,3 +166,29 @@ def test_a_claimant_sqs_failed_to_take_fails_the_send() -> None:
     queue = SqsChangeQueue("https://sqs.example/queue", cast(Any, client))
     with pytest.raises(TransientError, match="failed 1 entries"):
         queue.send([SourceChange(f"posts/{n}.md", False, "v", "1") for n in range(3)])
+
+
+def test_a_commit_that_changes_a_months_listing_always_changes_its_counter() -> None:
+    """DynamoDB writes no stream record for an update that changes nothing: a title edited
+    twice in one hour sets the same `changed` hours, so each commit also sets a fresh `commit`
+    on the month counters, and their stream records make the archive and sitemap stale."""
+    listed = record("posts/a.md").listed
+    assert listed is not None
+    listed = replace(listed, hour=f"{listed.month}-20T09")
+    previous = replace(record("posts/a.md"), listed=listed, revision="r1")
+    edited = replace(previous, listed=replace(listed, title="新标题"))
+    repository = DynamoPostRepository("posts", cast(Any, None))
+
+    def counters(commit: Commit) -> dict[str, dict[str, Any]]:
+        operations, _ = repository._operations(commit)
+        return {
+            op["Update"]["Key"]["PK"]["S"]: op["Update"]["ExpressionAttributeValues"]
+            for op in operations
+            if "Update" in op and op["Update"]["Key"]["PK"]["S"].startswith("MONTHS#")
+        }
+
+    first, second = (counters(Commit(edited, previous, False, ())) for _ in range(2))
+    assert set(first) >= {"MONTHS#ALL"}
+    for pk, values in first.items():
+        assert values[":changed"] == second[pk][":changed"]
+        assert values[":commit"] != second[pk][":commit"]

@@ -467,7 +467,7 @@ class TestPages:
         assert urls.archive("category", "a", "2021-12") == "/c/a/2021/12/"
         assert urls.landing("tag", "b") == "/t/b/"
         assert urls.archive("tag", "b", "2022-01") == "/t/b/2022/01/"
-        assert urls.reserved_prefixes == ("/.well-known/", "/c/", "/feed/", "/sitemap/", "/t/")
+        assert urls.reserved_prefixes == ("/.well-known/", "/c/", "/feed/", "/sitemap-", "/t/")
 
     @pytest.mark.parametrize(
         ("ref", "url"),
@@ -494,7 +494,7 @@ class TestPages:
             "/.well-known/",
             "/category/",
             "/feed/",
-            "/sitemap/",
+            "/sitemap-",
             "/tag/",
         )
 

@@ -66,8 +66,8 @@ class SiteConfig(BaseModel):
     feed_size: int = Field(default=20, gt=0, le=100)
     # robots.txt: its groups of rules (by default every crawler may crawl everything).
     robots: tuple[RobotsGroup, ...] = (RobotsGroup(),)
-    # The sitemap index ("" for no sitemaps); its shards live in the folder of its name
-    # (`/sitemap/…`). A shard lists at most this many posts: a month with more is split by
+    # The sitemap index ("" for no sitemaps), at the root; its shards are named after it
+    # (`/sitemap-…`). A shard lists at most this many posts: a month with more is split by
     # day, a day by hour (each post brings at most 31 URLs, so 50,000 per shard holds).
     sitemap_path: str = "/sitemap.xml"
     sitemap_size: int = Field(default=1000, gt=1, le=1500)
@@ -120,8 +120,11 @@ class SiteConfig(BaseModel):
     @field_validator("sitemap_path")
     @classmethod
     def _xml_sitemap(cls, value: str) -> str:
-        if value and (not value.endswith(".xml") or ":" in value):
-            raise ValueError(f"sitemap path {value!r} must name an .xml file, without ':'")
+        if value and (not value.endswith(".xml") or ":" in value or value.count("/") > 1):
+            raise ValueError(
+                f"sitemap path {value!r} must name an .xml file at the site's root, without ':' "
+                "(a sitemap may only list URLs under its own folder)"
+            )
         return value
 
     @property

@@ -236,10 +236,12 @@ class SiteUrls:
             if ":" in pattern
         } | {"/.well-known/"}
         if config.sitemap_path:
-            prefixes.add(self.sitemap_folder)
+            prefixes.add(self.sitemap_prefix)
         self.reserved_prefixes = tuple(
             sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
         )
+        # A page at a reserved folder's own name (`/feed`) would be a file where the folder is.
+        self.reserved_urls |= {p[:-1] for p in self.reserved_prefixes if p.endswith("/")}
 
     def landing(self, kind: TaxonomyKind, slug: str) -> str:
         pattern = self.config.category_path if kind == "category" else self.config.tag_path
@@ -264,15 +266,16 @@ class SiteUrls:
         return expand(pattern, {"name": slug}) if pattern else ""
 
     @property
-    def sitemap_folder(self) -> str:
-        """Where the sitemap index's shards are: the folder of its name (`/sitemap/`)."""
-        return self.config.sitemap_path.removesuffix(".xml") + "/"
+    def sitemap_prefix(self) -> str:
+        """How the sitemap index's shards are named: after it, at the root (`/sitemap-`), as a
+        sitemap may only list URLs under its own folder."""
+        return self.config.sitemap_path.removesuffix(".xml") + "-"
 
     def sitemap(self, period: str) -> str:
         """A sitemap shard: the site's pages (`period` "") or the posts of a month, day or
-        hour (`posts-2026-01.xml`, `posts-2026-01-15.xml`, `posts-2026-01-15-09.xml`)."""
+        hour (`/sitemap-posts-2026-01.xml`, `…-2026-01-15.xml`, `…-2026-01-15-09.xml`)."""
         name = f"posts-{period.replace('T', '-')}" if period else "pages"
-        return f"{self.sitemap_folder}{name}.xml"
+        return f"{self.sitemap_prefix}{name}.xml"
 
     def is_reserved(self, url: str) -> bool:
         return url in self.reserved_urls or url.startswith(self.reserved_prefixes)

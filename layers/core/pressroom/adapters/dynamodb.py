@@ -1077,9 +1077,12 @@ class DynamoPostRepository:
             adds = ", ".join(f"#a{i} :d{i}" for i in range(len(attributes)))
             sets = "#name = if_not_exists(#name, :name)"
             if hours:
-                sets += ", #changed = :changed"
-                names["#changed"] = "changed"
+                # `commit` differs every time: an update that changes nothing writes no stream
+                # record, and this one must (its `changed` hours may be the last commit's).
+                sets += ", #changed = :changed, #commit = :commit"
+                names |= {"#changed": "changed", "#commit": "commit"}
                 operands[":changed"] = {"L": [{"S": hour} for hour in hours]}
+                operands[":commit"] = {"S": uuid.uuid4().hex}
             add(
                 "COUNT",
                 {

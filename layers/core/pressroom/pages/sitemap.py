@@ -1,10 +1,11 @@
-"""Sitemaps (sitemaps.org 0.9): an index at `sitemap_path` and its shards in the folder of
-that name. The `pages` shard lists the home page; each post shard lists the posts of one
-month of the site, with the landing page and the month's archive page of each of their
-categories and tags. A month with more than `sitemap_size` posts is split by day, and such a
-day by hour, exactly as archive pages are (`pages.archive`), so a shard lists at most
-`sitemap_size` posts (an hour is never split) and one post rewrites one shard, whatever the
-size of the site. The index changes only when the set of shards does.
+"""Sitemaps (sitemaps.org 0.9): an index at `sitemap_path` and its shards named after it, at
+the root too (a sitemap may only list URLs under its own folder). The `pages` shard lists the
+home page; each post shard lists the posts of one month of the site, with the landing page and
+the month's archive page of each of their categories and tags. A month with more than
+`sitemap_size` posts is split by day, and such a day by hour, exactly as archive pages are
+(`pages.archive`), so a shard lists at most `sitemap_size` posts (an hour is never split) and
+one post rewrites one shard, whatever the size of the site. The index changes only when the
+set of shards does.
 """
 
 from __future__ import annotations
@@ -69,15 +70,19 @@ def leaves(month: str, counts: dict[str, int], size: int) -> list[str]:
 
 def shard_set_may_change(counts: dict[str, int], size: int) -> bool:
     """Whether an image of the site's month counter shows a commit that may have added or
-    removed a shard: a period of the image's changed hour at 1 post (it had none before, or
-    has none after) or at N + 1 (it was, or is now, split). A count moves by one a commit."""
+    removed a shard: the month or a day at N + 1 (it was, or is now, split: an old image's
+    `changed` hours are the commit before's, so every day is looked at), or a period of the
+    image's changed hours at 1 post (it had none before, or has none after). A count moves by
+    one a commit."""
+    if any(count == size + 1 for period, count in counts.items() if len(period) < HOUR):
+        return True
     month = next((period for period in counts if len(period) == MONTH), "")
     periods = [month] if month else []
     if is_split(month, counts, size):
         hours = [period for period in counts if len(period) == HOUR]
         periods += [hour[:DAY] for hour in hours]
         periods += [hour for hour in hours if is_split(hour[:DAY], counts, size)]
-    return any(counts.get(period, 0) <= 1 or counts[period] == size + 1 for period in periods)
+    return any(counts.get(period, 0) <= 1 for period in periods)
 
 
 @dataclass(frozen=True)
