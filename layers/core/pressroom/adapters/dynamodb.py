@@ -189,8 +189,9 @@ def counter_updates(
     for listed in (old, new):
         if listed is None or not listed.hour:
             continue
-        kinds: list[tuple[TaxonomyKind | None, str]] = [(None, "")]
-        for kind, slug in kinds + [(kind, term.slug) for kind, term in listed.terms()]:
+        listings: list[tuple[TaxonomyKind | None, str]] = [(None, "")]
+        listings += [(kind, term.slug) for kind, term in listed.terms()]
+        for kind, slug in listings:
             member = (listing_pk(kind, slug), membership_sk(listed))
             if old_members.get(member) != new_members.get(member):
                 key = (months_pk(kind, slug), listed.month, listed.month)

@@ -132,12 +132,18 @@ class ShardPage:
         for period in shard_periods(index, config):
             yield PageRef(self.name, "", period)
 
+    def _counts(
+        self, ref: PageRef, index: SiteIndex, config: SiteConfig
+    ) -> tuple[tuple[tuple[str, int], ...], bool]:
+        """The counts a period's shard depends on, and whether it has one."""
+        counts = index.periods(None, "", ref.month[:MONTH])
+        return relevant_counts(ref.month, counts), is_leaf(ref.month, counts, config.sitemap_size)
+
     def snapshot(self, ref: PageRef, index: SiteIndex, config: SiteConfig) -> Shard:
         if not ref.month:
             return Shard((), live=bool(index.newest(None, "", 1)))
-        counts = index.periods(None, "", ref.month[:MONTH])
-        relevant = relevant_counts(ref.month, counts)
-        if not is_leaf(ref.month, counts, config.sitemap_size):
+        relevant, leaf = self._counts(ref, index, config)
+        if not leaf:
             return Shard(relevant, ())
         return Shard(relevant, tuple(index.located(*period_bounds(ref.month, config))))
 
@@ -145,9 +151,8 @@ class ShardPage:
         """`snapshot(…).check` from the counter and the listing's keys and digests only."""
         if not ref.month:
             return (), (), bool(index.newest(None, "", 1))
-        counts = index.periods(None, "", ref.month[:MONTH])
-        relevant = relevant_counts(ref.month, counts)
-        if not is_leaf(ref.month, counts, config.sitemap_size):
+        relevant, leaf = self._counts(ref, index, config)
+        if not leaf:
             return relevant, (), False
         start, end = period_bounds(ref.month, config)
         return relevant, tuple(index.versions(None, "", start, end, None)), False
